@@ -14,6 +14,7 @@ import org.apache.parquet.format.ColumnMetaData;
 import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.Util;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Removes ColumnIndex and OffsetIndex from a Parquet file written by parquet-java, which has no switch to skip them.
@@ -40,9 +41,9 @@ final class PageIndexRemover {
                     readFully(ch, footerStart, footerLength).array()));
             long cut = footerStart;
             long dataEnd = 4;
-            for (RowGroup rowGroup : footer.getRow_groups()) {
-                for (ColumnChunk chunk : rowGroup.getColumns()) {
-                    ColumnMetaData meta = chunk.getMeta_data();
+            for (RowGroup rowGroup : required(footer.getRow_groups(), "row groups", path)) {
+                for (ColumnChunk chunk : required(rowGroup.getColumns(), "columns", path)) {
+                    ColumnMetaData meta = required(chunk.getMeta_data(), "column metadata", path);
                     long chunkStart = meta.isSetDictionary_page_offset()
                             ? Math.min(meta.getDictionary_page_offset(), meta.getData_page_offset())
                             : meta.getData_page_offset();
@@ -78,6 +79,14 @@ final class PageIndexRemover {
                 position += ch.write(buffer, position);
             }
         }
+    }
+
+    /** The Thrift getters are nullable for optional fields; parquet-java always writes these. */
+    private static <T> T required(@Nullable T value, String what, Path path) throws IOException {
+        if (value == null) {
+            throw new IOException("Parquet footer without " + what + ": " + path);
+        }
+        return value;
     }
 
     private static ByteBuffer readFully(FileChannel ch, long position, int length) throws IOException {
