@@ -1,0 +1,29 @@
+package io.tieredstore.core;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Where objects come from when no tier has them, such as S3. The store calls it only on misses and
+ * revalidation; implementations live outside {@code core} (the S3 one is in {@code tieredstore-s3}).
+ *
+ * <p>Thread safety: every method may be called by many threads at once.
+ *
+ * <p>Errors: whatever the origin reports (missing object, access denied, throttling, ...) is thrown as the
+ * origin's own unchecked exception and reaches the store's caller unchanged.
+ */
+public interface Origin {
+    /** A stable name for this origin, part of every page key (e.g. "s3" or an endpoint). */
+    String id();
+
+    /** Looks up the current version and length of an object (S3: HEAD). */
+    ObjectVersion stat(String bucket, String key);
+
+    /**
+     * Reads {@code length} bytes at {@code offset} of exactly {@code version} (S3: ranged GET with
+     * {@code If-Match}); the range lies within the object. Returns a buffer whose remaining bytes are the
+     * range.
+     *
+     * @throws ObjectChangedException if the origin no longer has {@code version}
+     */
+    ByteBuffer fetch(ObjectVersion version, long offset, int length);
+}

@@ -1,0 +1,476 @@
+package io.tieredstore.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TieredStoreTest {
+    private static final int PAGE = 100;
+    private static final String B = "bucket";
+
+    private final MemoryOrigin origin = new MemoryOrigin();
+    private final MapTier memory = new MapTier("memory");
+    private final List<TieredStore> stores = new ArrayList<>();
+
+    @AfterEach
+    void closeStores() {
+        stores.forEach(TieredStore::close);
+    }
+
+    private TieredStore store(ConsistencyPolicy policy, Tier... tiers) {
+        TieredStore.Builder b = TieredStore.builder()
+                .origin(origin)
+                .pageSize(PAGE)
+                .maxPagesPerFetch(8)
+                .defaultConsistency(policy);
+        for (Tier t : tiers) {
+            b.tier(t);
+        }
+        TieredStore s = b.build();
+        stores.add(s);
+        return s;
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] read(TieredStore store, ObjectVersion v, long offset, int length) {
+        ByteBuffer dst = ByteBuffer.allocate(length);
+        int n = store.read(v, offset, dst);
+        return Arrays.copyOf(dst.array(), n);
+    }
+
+    /** Waits for a condition the test cannot be told about, without sleeping: spins until a deadline. */
+    private static void awaitCondition(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /* --------------- Reads --------------- */
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, PAGE - 1, PAGE, PAGE + 1, 10 * PAGE, 10 * PAGE + 37})
+    void read_anyRange_returnsTheOriginsBytes_coldAndWarm(int size) {
+        byte[] data = bytes(size, size);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        assertEquals(size, v.length());
+        Random random = new Random(size);
+        for (int i = 0; i < 200; i++) {
+            int offset = size == 0 ? 0 : random.nextInt(size + 1);
+            int length = random.nextInt(3 * PAGE);
+            byte[] expected = Arrays.copyOfRange(data, offset, Math.min(size, offset + length));
+            assertArrayEquals(expected, read(store, v, offset, length), "offset " + offset + " length " + length);
+        }
+    }
+
+    @Test
+    void read_outsideTheObject_isRejected() {
+        origin.put(B, "k", bytes(10, 1));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        assertEquals(0, store.read(v, 10, ByteBuffer.allocate(5)), "at the end: nothing left");
+        assertThrows(IndexOutOfBoundsException.class, () -> store.read(v, 11, ByteBuffer.allocate(1)));
+        assertThrows(IndexOutOfBoundsException.class, () -> store.read(v, -1, ByteBuffer.allocate(1)));
+    }
+
+    @Test
+    void read_writesOnlyTheRequestedBytes_atTheBuffersPosition() {
+        byte[] data = bytes(3 * PAGE, 2);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        for (int pass = 0; pass < 2; pass++) { // cold, then from the tier
+            byte[] backing = new byte[200];
+            Arrays.fill(backing, (byte) 7);
+            ByteBuffer dst = ByteBuffer.wrap(backing, 50, 120).slice();
+            dst.position(10);
+            dst.limit(110);
+            assertEquals(100, store.read(v, 150, dst));
+            assertEquals(110, dst.position());
+            assertArrayEquals(Arrays.copyOfRange(data, 150, 250), Arrays.copyOfRange(backing, 60, 160));
+            for (int i = 0; i < 60; i++) {
+                assertEquals(7, backing[i], "byte before the range, index " + i);
+            }
+            for (int i = 160; i < 200; i++) {
+                assertEquals(7, backing[i], "byte after the range, index " + i);
+            }
+        }
+    }
+
+    @Test
+    void secondRead_isATierHit_withoutAnotherFetch() {
+        origin.put(B, "k", bytes(5 * PAGE, 3));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        read(store, v, 0, 5 * PAGE);
+        assertEquals(1, origin.fetches.get(), "five adjacent missing pages, one ranged read");
+        read(store, v, 120, 250);
+        assertEquals(1, origin.fetches.get());
+        CacheStats stats = store.stats();
+        assertEquals(5, stats.tier("memory").misses());
+        assertEquals(3, stats.tier("memory").hits());
+        assertEquals(5 * PAGE, stats.originBytes());
+        assertEquals(1, stats.originStats());
+        assertEquals(5 * PAGE, stats.tier("memory").usedBytes());
+    }
+
+    @Test
+    void adjacentMisses_goOutAsRunsOfAtMostMaxPagesPerFetch_andGapsSplitRuns() {
+        origin.put(B, "k", bytes(30 * PAGE, 4));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        read(store, v, 10 * PAGE, PAGE); // page 10 cached: splits the next read's misses
+        origin.fetched.clear();
+        read(store, v, 0, 20 * PAGE);
+        List<String> ranges = new ArrayList<>();
+        for (long[] r : origin.fetched) {
+            ranges.add(r[0] / PAGE + "+" + r[1] / PAGE);
+        }
+        ranges.sort(null);
+        assertEquals(List.of("0+8", "11+8", "19+1", "8+2"), ranges);
+    }
+
+    @Test
+    void separateRuns_areFetchedInParallel() throws Exception {
+        origin.put(B, "k", bytes(3 * PAGE, 5));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        read(store, v, PAGE, 1); // cache page 1: pages 0 and 2 become two runs
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        origin.duringFetch = r -> {
+            bothStarted.countDown();
+            try {
+                // Each fetch waits for the other: only parallel fetches get past this.
+                assertTrue(bothStarted.await(10, TimeUnit.SECONDS), "the other run was not fetched in parallel");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        read(store, v, 0, 3 * PAGE);
+        assertEquals(0, bothStarted.getCount());
+    }
+
+    /* --------------- Miss coalescing --------------- */
+
+    @Test
+    void concurrentMissesOfOnePage_shareOneFetch() throws Exception {
+        byte[] data = bytes(PAGE, 6);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        int threads = 32;
+        CountDownLatch release = new CountDownLatch(1);
+        origin.duringFetch = r -> {
+            try {
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<byte[]>> results = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return read(store, v, 10, 50);
+                }));
+            }
+            awaitCondition(() -> store.stats().coalescedMisses() == threads - 1, "31 readers waiting on the fetch");
+            release.countDown();
+            for (Future<byte[]> f : results) {
+                assertArrayEquals(Arrays.copyOfRange(data, 10, 60), f.get(10, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, origin.fetches.get());
+        assertEquals(threads - 1, store.stats().coalescedMisses());
+    }
+
+    @Test
+    void aFailedFetch_failsEveryWaiter_withTheOriginsException_andIsNotCached() throws Exception {
+        origin.put(B, "k", bytes(PAGE, 7));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        RuntimeException boom = new IllegalStateException("503 from the origin");
+        CountDownLatch release = new CountDownLatch(1);
+        origin.duringFetch = r -> {
+            try {
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            throw boom;
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<byte[]>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(pool.submit(() -> read(store, v, 0, 10)));
+            }
+            awaitCondition(() -> store.stats().coalescedMisses() == 3, "3 readers waiting on the fetch");
+            release.countDown();
+            for (Future<byte[]> f : results) {
+                java.util.concurrent.ExecutionException e =
+                        assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertSame(boom, e.getCause(), "the origin's own exception, not a wrapper");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        origin.duringFetch = r -> {};
+        assertEquals(10, read(store, v, 0, 10).length, "the failure was not cached: the next read fetches");
+    }
+
+    /* --------------- Versions and consistency --------------- */
+
+    @Test
+    void strict_seesAnOverwriteOnTheNextOpen() {
+        origin.put(B, "k", "one".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        TieredStore store = store(ConsistencyPolicy.STRICT, memory);
+        ObjectVersion v1 = store.open(B, "k");
+        assertEquals("one", new String(read(store, v1, 0, 10), java.nio.charset.StandardCharsets.UTF_8));
+        origin.put(B, "k", "two!".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ObjectVersion v2 = store.open(B, "k");
+        assertNotEquals(v1, v2);
+        assertEquals("two!", new String(read(store, v2, 0, 10), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(2, origin.stats.get(), "STRICT checks on every open");
+    }
+
+    @Test
+    void immutable_neverChecksAgain_andKeepsServingTheVersionItSaw() {
+        origin.put(B, "k", "one".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v1 = store.open(B, "k");
+        read(store, v1, 0, 3);
+        origin.put(B, "k", "two".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ObjectVersion again = store.open(B, "k");
+        assertEquals(v1, again);
+        assertEquals("one", new String(read(store, again, 0, 3), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(1, origin.stats.get());
+    }
+
+    @Test
+    void ttl_checksAgainOnlyAfterTheDuration() {
+        AtomicLong now = new AtomicLong();
+        TieredStore store = TieredStore.builder()
+                .origin(origin)
+                .pageSize(PAGE)
+                .ticker(now::get)
+                .defaultConsistency(ConsistencyPolicy.ttl(Duration.ofSeconds(10)))
+                .build();
+        stores.add(store);
+        origin.put(B, "k", bytes(5, 1));
+        ObjectVersion v1 = store.open(B, "k");
+        origin.put(B, "k", bytes(6, 2));
+        now.addAndGet(Duration.ofSeconds(9).toNanos());
+        assertEquals(v1, store.open(B, "k"), "within the TTL");
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertEquals(6, store.open(B, "k").length(), "TTL expired: checked again");
+        assertEquals(2, origin.stats.get());
+    }
+
+    @Test
+    void policies_longestPrefixWins() {
+        TieredStore store = TieredStore.builder()
+                .origin(origin)
+                .consistency(B, "tables/", ConsistencyPolicy.IMMUTABLE)
+                .consistency(B, "tables/hot/", ConsistencyPolicy.STRICT)
+                .consistency(B, "tables/h", ConsistencyPolicy.ttl(Duration.ofMinutes(1)))
+                .consistency("other", "", ConsistencyPolicy.IMMUTABLE)
+                .build();
+        stores.add(store);
+        assertEquals(ConsistencyPolicy.IMMUTABLE, store.policy(B, "tables/a.parquet"));
+        assertEquals(ConsistencyPolicy.STRICT, store.policy(B, "tables/hot/a"));
+        assertEquals(ConsistencyPolicy.ttl(Duration.ofMinutes(1)), store.policy(B, "tables/ha"));
+        assertEquals(ConsistencyPolicy.STRICT, store.policy(B, "logs/x"), "default: STRICT");
+        assertEquals(ConsistencyPolicy.IMMUTABLE, store.policy("other", "anything"));
+        assertEquals(ConsistencyPolicy.STRICT, store.policy("otherbucket", "x"));
+    }
+
+    @Test
+    void anOverwriteBetweenTwoFillsOfOneRead_isObjectChanged_neverMixedBytes() {
+        byte[] data = bytes(4 * PAGE, 8);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        read(store, v, 0, PAGE); // page 0 cached
+        origin.put(B, "k", bytes(4 * PAGE, 9));
+        ObjectChangedException e = assertThrows(ObjectChangedException.class, () -> read(store, v, 0, 2 * PAGE));
+        assertEquals(v, e.expected());
+        assertArrayEquals(Arrays.copyOf(data, PAGE), read(store, v, 0, PAGE), "cached pages are still v's own");
+    }
+
+    @Test
+    void originErrors_reachTheCallerUnchanged() {
+        TieredStore store = store(ConsistencyPolicy.STRICT, memory);
+        assertThrows(MemoryOrigin.NoSuchObject.class, () -> store.open(B, "missing"));
+    }
+
+    @Test
+    void invalidate_forgetsTheVersionAndDropsThePages() {
+        origin.put(B, "k", bytes(2 * PAGE, 10));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        read(store, store.open(B, "k"), 0, 2 * PAGE);
+        assertEquals(2, memory.pages.size());
+        store.invalidate(B, "k");
+        assertEquals(0, memory.pages.size());
+        origin.put(B, "k", bytes(3, 11));
+        assertEquals(3, store.open(B, "k").length(), "the version is looked up again");
+    }
+
+    /* --------------- Tiers --------------- */
+
+    @Test
+    void aHitInASlowerTier_isCopiedUpToTheFasterOnes() {
+        MapTier disk = new MapTier("disk");
+        byte[] data = bytes(2 * PAGE, 12);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory, disk);
+        ObjectVersion v = store.open(B, "k");
+        read(store, v, 0, 2 * PAGE);
+        memory.pages.clear();
+        assertArrayEquals(Arrays.copyOfRange(data, 150, 170), read(store, v, 150, 20));
+        assertEquals(1, origin.fetches.get());
+        assertEquals(1, memory.pages.size(), "page 1 promoted into memory");
+        CacheStats stats = store.stats();
+        assertEquals(1, stats.tier("disk").hits());
+        assertEquals(List.of("memory", "disk"), List.copyOf(stats.tiers().keySet()));
+    }
+
+    @Test
+    void tierFaults_areCountedMisses_neverCallerErrors() {
+        byte[] data = bytes(3 * PAGE, 13);
+        origin.put(B, "k", data);
+        memory.failReads.set(true);
+        memory.failWrites.set(true);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        assertArrayEquals(data, read(store, v, 0, 3 * PAGE));
+        assertArrayEquals(data, read(store, v, 0, 3 * PAGE));
+        CacheStats stats = store.stats();
+        assertEquals(6, stats.faults().get("memory: java.lang.IllegalStateException"));
+        assertEquals(6, stats.faults().get("memory: java.io.UncheckedIOException"));
+        assertEquals(12, stats.faultCount());
+        assertEquals(2, origin.fetches.get());
+    }
+
+    /* --------------- Streaming --------------- */
+
+    @Test
+    void stream_returnsTheRange_andStartsAfterTheFirstPage() throws IOException {
+        byte[] data = bytes(100 * PAGE + 17, 14);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        CountDownLatch readAheadMayRun = new CountDownLatch(1);
+        origin.duringFetch = r -> {
+            if (r[0] > 5 * PAGE) { // everything after the first page waits until the first byte is out
+                try {
+                    assertTrue(readAheadMayRun.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        try (InputStream in = store.newInputStream(v, 5 * PAGE + 3, data.length)) {
+            int first = in.read();
+            assertEquals(data[5 * PAGE + 3] & 0xFF, first, "first byte arrives with only its own page fetched");
+            readAheadMayRun.countDown();
+            byte[] rest = in.readAllBytes();
+            assertArrayEquals(Arrays.copyOfRange(data, 5 * PAGE + 4, data.length), rest);
+        }
+        for (long[] r : origin.fetched) {
+            assertTrue(r[1] <= 8 * PAGE, "every fetch is bounded by maxPagesPerFetch: " + r[1]);
+        }
+    }
+
+    @Test
+    void stream_skip_andBoundedLength() throws IOException {
+        byte[] data = bytes(20 * PAGE, 15);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        try (InputStream in = store.newInputStream(v, 10, 5 * PAGE)) {
+            assertEquals(3 * PAGE, in.skip(3 * PAGE));
+            byte[] rest = in.readAllBytes();
+            assertArrayEquals(Arrays.copyOfRange(data, 10 + 3 * PAGE, 10 + 5 * PAGE), rest);
+            assertEquals(-1, in.read());
+        }
+    }
+
+    /* --------------- Builder and lifecycle --------------- */
+
+    @Test
+    void builder_validates() {
+        assertEquals(
+                "origin is required",
+                assertThrows(
+                                IllegalStateException.class,
+                                () -> TieredStore.builder().build())
+                        .getMessage());
+        TieredStore.Builder b = TieredStore.builder().pageSize(4096);
+        assertEquals(
+                "page size was already set to 4096",
+                assertThrows(IllegalStateException.class, () -> b.pageSize(8192))
+                        .getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TieredStore.builder().pageSize(0));
+        assertThrows(IllegalArgumentException.class, () -> TieredStore.builder().maxPagesPerFetch(0));
+        assertThrows(IllegalArgumentException.class, () -> TieredStore.builder().maxConcurrentFetches(-1));
+        assertThrows(
+                IllegalStateException.class,
+                () -> TieredStore.builder().tier(new MapTier("m")).tier(new MapTier("m")));
+        assertThrows(
+                IllegalStateException.class,
+                () -> TieredStore.builder()
+                        .origin(origin)
+                        .fetchExecutor(Runnable::run)
+                        .maxConcurrentFetches(2)
+                        .build());
+        assertThrows(IllegalArgumentException.class, () -> ConsistencyPolicy.ttl(Duration.ZERO));
+    }
+
+    @Test
+    void close_closesTheStore() {
+        origin.put(B, "k", bytes(1, 16));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        store.close();
+        assertThrows(IllegalStateException.class, () -> store.open(B, "k"));
+    }
+}
