@@ -61,6 +61,7 @@ public final class TieredStore implements AutoCloseable {
      */
 
     private static final int UNSET = -1;
+    private static final long[] NO_PAGES = {};
 
     private final Origin origin;
     private final List<Tier> tiers;
@@ -201,7 +202,7 @@ public final class TieredStore implements AutoCloseable {
         long end = offset + n;
         long first = offset / pageSize;
         long last = (end - 1) / pageSize;
-        long[] missing = new long[0];
+        long[] missing = NO_PAGES;
         int missingCount = 0;
         for (long p = first; p <= last; p++) {
             long pageStart = p * pageSize;
