@@ -1,0 +1,116 @@
+package io.tieredstore.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A whole 5 GiB object streamed through the store: the first byte comes after one page, the bytes buffered
+ * ahead of the reader stay within two fetch chunks, and the content is exact. The origin makes the object's
+ * bytes on the fly from their offsets, so the test holds no copy of it; set
+ * {@code -Dtieredstore.test.largeObjectGiB=N} to change the size.
+ */
+class LargeObjectStreamTest {
+    private static final int PAGE = 1 << 20;
+    private static final int MAX_PAGES_PER_FETCH = 8;
+
+    /** An origin whose one object's byte at offset i is a function of i; counts the bytes it hands out. */
+    private static final class GeneratedOrigin implements Origin {
+        final long length;
+        final AtomicLong bytesFetched = new AtomicLong();
+
+        GeneratedOrigin(long length) {
+            this.length = length;
+        }
+
+        @Override
+        public String id() {
+            return "generated";
+        }
+
+        @Override
+        public ObjectVersion stat(String bucket, String key) {
+            return new ObjectVersion(new ObjectId(id(), bucket, key), "v1", length);
+        }
+
+        @Override
+        public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
+            ByteBuffer out = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+            fill(out, offset);
+            bytesFetched.addAndGet(length);
+            return out.flip();
+        }
+    }
+
+    /** Fills {@code out} with the object's bytes from {@code offset}; offsets are 8-aligned here. */
+    static void fill(ByteBuffer out, long offset) {
+        long word = offset >>> 3;
+        while (out.remaining() >= 8) {
+            out.putLong(mix(word++));
+        }
+        long last = mix(word);
+        while (out.hasRemaining()) {
+            out.put((byte) last);
+            last >>>= 8;
+        }
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        return z ^ (z >>> 29);
+    }
+
+    @Test
+    void wholeObject_streamsInBoundedMemory_firstByteAfterOnePage() throws IOException {
+        long gib = Long.getLong("tieredstore.test.largeObjectGiB", 5);
+        long length = gib << 30;
+        GeneratedOrigin origin = new GeneratedOrigin(length);
+        try (TieredStore store = TieredStore.builder()
+                .origin(origin)
+                .pageSize(PAGE)
+                .maxPagesPerFetch(MAX_PAGES_PER_FETCH)
+                .defaultConsistency(ConsistencyPolicy.IMMUTABLE)
+                .build()) {
+            ObjectVersion v = store.open("b", "huge");
+            CRC32C streamed = new CRC32C();
+            long consumed = 0;
+            long maxAhead = 0;
+            try (InputStream in = store.newInputStream(v, 0, length)) {
+                byte[] buf = new byte[1 << 16];
+                int n = in.read(buf, 0, 1);
+                assertEquals(1, n);
+                assertTrue(
+                        origin.bytesFetched.get() <= 3L * PAGE,
+                        "first byte after " + origin.bytesFetched.get() + " bytes fetched");
+                streamed.update(buf, 0, 1);
+                consumed = 1;
+                while ((n = in.read(buf)) > 0) {
+                    streamed.update(buf, 0, n);
+                    consumed += n;
+                    maxAhead = Math.max(maxAhead, origin.bytesFetched.get() - consumed);
+                }
+            }
+            assertEquals(length, consumed);
+            assertTrue(maxAhead <= 2L * MAX_PAGES_PER_FETCH * PAGE, "bytes buffered ahead of the reader: " + maxAhead);
+            assertEquals(expectedCrc(length), streamed.getValue());
+        }
+    }
+
+    private static long expectedCrc(long length) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer chunk = ByteBuffer.allocate(8 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        for (long at = 0; at < length; at += chunk.capacity()) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), length - at));
+            fill(chunk, at);
+            crc.update(chunk.flip());
+        }
+        return crc.getValue();
+    }
+}
