@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,7 +54,9 @@ public final class TieredStore implements AutoCloseable {
      * Versions: `versions` caches the last version seen per object and when it was checked. open() returns
      * it while the key's policy allows, else asks the origin (stat). Concurrent stats of one object are
      * shared, but under STRICT a caller only joins a stat that started after it did, so it never sees a
-     * version older than its own call. Pages are keyed by version, so a stale version can only give that
+     * version older than its own call. invalidate() (after a write through our own client) bumps an epoch:
+     * a stat that overlapped it does not store its answer, which may predate the write, and later opens do
+     * not join it. Pages are keyed by version, so a stale version can only give that
      * version's own bytes; fills carry the version (If-Match), so mixing versions is impossible.
      *
      * Faults: every tier call goes through readTier/writeTier, which turn any exception into a miss (or a
@@ -75,6 +78,9 @@ public final class TieredStore implements AutoCloseable {
     private final ConcurrentHashMap<PageKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ObjectId, StatCall> stats = new ConcurrentHashMap<>();
     private final StoreCounters counters;
+    /** Counts invalidations; a version lookup that overlapped one does not remember its (maybe stale) result. */
+    private final AtomicLong invalidations = new AtomicLong();
+
     private volatile boolean closed;
 
     /** A version and the ticker time its check started. */
@@ -152,20 +158,33 @@ public final class TieredStore implements AutoCloseable {
         if (known != null && start - known.checkedAt() < policy.ttlNanos()) {
             return known.version();
         }
-        StatCall running = stats.get(id);
-        if (running != null && (!policy.equals(ConsistencyPolicy.STRICT) || running.startedAt() - start >= 0)) {
-            return await(running.result());
-        }
-        return stat(id, start);
+        return stat(id, start, policy.equals(ConsistencyPolicy.STRICT));
     }
 
-    private ObjectVersion stat(ObjectId id, long start) {
+    /**
+     * Looks the version up at the origin, or joins a lookup in flight: any one if not strict, else only one
+     * that started no earlier than this call, so a strict caller never sees a version older than its call.
+     */
+    private ObjectVersion stat(ObjectId id, long start, boolean strict) {
         StatCall mine = new StatCall(start, new CompletableFuture<>());
-        boolean shared = stats.putIfAbsent(id, mine) == null;
+        StatCall running = stats.putIfAbsent(id, mine);
+        if (running != null && (!strict || running.startedAt() - start >= 0)) {
+            return await(running.result());
+        }
+        boolean shared = running == null;
+        long epoch = invalidations.get();
         try {
             counters.originStat();
             ObjectVersion v = origin.stat(id.bucket(), id.key());
-            Checked previous = versions.asMap().put(id, new Checked(v, start));
+            @Nullable Checked[] replaced = new @Nullable Checked[1];
+            versions.asMap().compute(id, (k, old) -> {
+                if (invalidations.get() != epoch) {
+                    return old; // invalidated while we looked: our answer may predate the write
+                }
+                replaced[0] = old;
+                return new Checked(v, start);
+            });
+            Checked previous = replaced[0];
             if (previous != null && !previous.version().equals(v)) {
                 invalidateTiers(id); // the old version's pages are dead weight now
             }
@@ -241,6 +260,8 @@ public final class TieredStore implements AutoCloseable {
     /** Forgets the version of an object and drops its pages from every tier (best effort). */
     public void invalidate(String bucket, String key) {
         ObjectId id = new ObjectId(origin.id(), bucket, key);
+        invalidations.incrementAndGet();
+        stats.remove(id); // later opens must not join a lookup that started before the invalidation
         versions.invalidate(id);
         invalidateTiers(id);
     }

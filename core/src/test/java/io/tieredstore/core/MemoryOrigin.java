@@ -50,6 +50,7 @@ final class MemoryOrigin implements Origin {
     final AtomicInteger fetches = new AtomicInteger();
     final List<long[]> fetched = new CopyOnWriteArrayList<>();
     volatile Consumer<long[]> duringFetch = r -> {};
+    volatile Runnable duringStat = () -> {};
 
     @Override
     public String id() {
@@ -70,7 +71,8 @@ final class MemoryOrigin implements Origin {
     @Override
     public ObjectVersion stat(String bucket, String key) {
         stats.incrementAndGet();
-        Stored s = objects.get(bucket + "/" + key);
+        Stored s = objects.get(bucket + "/" + key); // the answer is fixed here, before the hook runs
+        duringStat.run();
         if (s == null) {
             throw new NoSuchObject(key);
         }

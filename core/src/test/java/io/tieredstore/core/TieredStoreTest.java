@@ -224,6 +224,73 @@ class TieredStoreTest {
     }
 
     @Test
+    void concurrentColdOpens_shareOneLookup_unlessStrict() throws Exception {
+        origin.put(B, "k", bytes(10, 17));
+        assertEquals(1, openConcurrently(store(ConsistencyPolicy.IMMUTABLE, memory), 16));
+        origin.stats.set(0);
+        int strict = openConcurrently(store(ConsistencyPolicy.STRICT), 16);
+        assertTrue(strict >= 1 && strict <= 16, "STRICT joins only lookups that started after it: " + strict);
+    }
+
+    /** Opens one object from many threads while the origin's lookup is held; returns the lookups made. */
+    private int openConcurrently(TieredStore store, int threads) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        origin.duringStat = () -> {
+            try {
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        List<Thread> openers = new ArrayList<>();
+        List<ObjectVersion> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> seen.add(store.open(B, "k")));
+            openers.add(t);
+            t.start();
+        }
+        // Every opener is parked: one in the origin's lookup, the others waiting on it (or on their own).
+        awaitCondition(
+                () -> openers.stream()
+                        .allMatch(t ->
+                                t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING),
+                "all openers blocked");
+        release.countDown();
+        for (Thread t : openers) {
+            t.join(10_000);
+        }
+        origin.duringStat = () -> {};
+        assertEquals(threads, seen.size());
+        assertEquals(1, seen.stream().distinct().count());
+        return origin.stats.get();
+    }
+
+    @Test
+    void anInvalidation_winsOverALookupThatStartedBeforeIt() throws Exception {
+        origin.put(B, "k", bytes(10, 18));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        CountDownLatch inLookup = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        origin.duringStat = () -> {
+            inLookup.countDown();
+            try {
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Thread early = new Thread(() -> store.open(B, "k"));
+        early.start();
+        assertTrue(inLookup.await(10, TimeUnit.SECONDS));
+        origin.put(B, "k", bytes(20, 19)); // a write through our own client...
+        store.invalidate(B, "k"); // ...then its invalidation, while the early lookup still runs
+        origin.duringStat = () -> {};
+        release.countDown();
+        early.join(10_000);
+        assertEquals(20, store.open(B, "k").length(), "the lookup that predates the write was not remembered");
+    }
+
+    @Test
     void aFailedFetch_failsEveryWaiter_withTheOriginsException_andIsNotCached() throws Exception {
         origin.put(B, "k", bytes(PAGE, 7));
         TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
