@@ -1,0 +1,264 @@
+package io.tieredstore.s3;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.tieredstore.core.ObjectChangedException;
+import io.tieredstore.core.ObjectId;
+import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.core.Origin;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The S3 {@link Origin}: versions come from {@code HeadObject}, pages from ranged {@code GetObject}s that
+ * carry {@code If-Match} with the version's ETag, through the application's own {@link S3Client}.
+ *
+ * <p>Wiring, with the caching client that shares it:
+ *
+ * <pre>{@code
+ * S3Client s3 = S3Client.create();                      // the application's client
+ * S3Origin origin = S3Origin.create(s3);
+ * TieredStore store = TieredStore.builder().origin(origin).tier(memoryTier).build();
+ * S3Client cached = CachingS3Client.create(store, origin);
+ * }</pre>
+ *
+ * <p>Thread safety: all methods may be called by any number of threads.
+ */
+public final class S3Origin implements Origin {
+    /*
+     * Design notes.
+     *
+     * Version strings. A read of the current object is keyed by its ETag, exactly as S3 returns it (quoted).
+     * A read that names a versionId is keyed by "vid:<n>:<versionId><etag>" (n = the versionId's length), so
+     * the two never collide (S3 ETags start with a quote) and fetch() can recover both parts: it sends the
+     * versionId and If-Match with the ETag.
+     *
+     * Metadata. The caching client must answer GETs and HEADs with the object's headers (content type, user
+     * metadata, last-modified, ...), so every HEAD this origin makes is remembered by the ObjectVersion it
+     * produced, in a bounded Caffeine cache. A version whose headers were evicted is looked up again with a
+     * HEAD carrying If-Match; a 412 there means the version is gone (ObjectChangedException).
+     *
+     * Versions named by versionId never change, so they are remembered in a second bounded cache and
+     * re-checked only when the caller asks (STRICT consistency) or after an ObjectChangedException.
+     *
+     * Errors. Everything the client throws (NoSuchKey, 403, throttling after the client's own retries) is
+     * rethrown as is. The only translation: 412 PreconditionFailed on a fill, or a response whose ETag is not
+     * the expected one, becomes ObjectChangedException.
+     */
+
+    /** The default number of object versions whose headers are remembered. */
+    static final long DEFAULT_MAX_HEADS = 10_000;
+
+    private static final String VERSION_ID_PREFIX = "vid:";
+    private static final int PRECONDITION_FAILED = 412;
+
+    private final S3Client client;
+    private final String id;
+    private final Cache<ObjectVersion, HeadObjectResponse> heads;
+    private final Cache<VersionIdKey, ObjectVersion> byVersionId;
+
+    /** (bucket, key, versionId). */
+    private record VersionIdKey(String bucket, String key, String versionId) {}
+
+    private S3Origin(S3Client client, String id, long maxHeads) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.id = Objects.requireNonNull(id, "id");
+        if (maxHeads <= 0) {
+            throw new IllegalArgumentException("max heads must be positive: " + maxHeads);
+        }
+        this.heads = Caffeine.newBuilder()
+                .maximumSize(maxHeads)
+                .executor(Runnable::run)
+                .build();
+        this.byVersionId = Caffeine.newBuilder()
+                .maximumSize(maxHeads)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    /** An origin named "s3" that reads through {@code client}, remembering the headers of 10,000 versions. */
+    public static S3Origin create(S3Client client) {
+        return new S3Origin(client, "s3", DEFAULT_MAX_HEADS);
+    }
+
+    /**
+     * An origin named {@code id} (part of every page key: give each S3 endpoint or account its own) that
+     * reads through {@code client} and remembers the headers of at most {@code maxHeads} object versions.
+     */
+    public static S3Origin create(S3Client client, String id, long maxHeads) {
+        return new S3Origin(client, id, maxHeads);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    /** Sends a HEAD for the current version; its ETag is the version, its headers are remembered. */
+    @Override
+    public ObjectVersion stat(String bucket, String key) {
+        HeadObjectResponse head = client.headObject(
+                HeadObjectRequest.builder().bucket(bucket).key(key).build());
+        ObjectVersion v = new ObjectVersion(new ObjectId(id, bucket, key), eTagOf(head), lengthOf(head));
+        heads.put(v, head);
+        return v;
+    }
+
+    /** Sends a ranged GET with {@code If-Match} (and the versionId, if the version names one). */
+    @Override
+    public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
+        String eTag = eTag(version);
+        GetObjectRequest.Builder request = GetObjectRequest.builder()
+                .bucket(version.id().bucket())
+                .key(version.id().key())
+                .range("bytes=" + offset + "-" + (offset + length - 1))
+                .ifMatch(eTag);
+        String versionId = versionId(version);
+        if (versionId != null) {
+            request.versionId(versionId);
+        }
+        ResponseBytes<GetObjectResponse> bytes;
+        try {
+            bytes = client.getObject(request.build(), ResponseTransformer.toBytes());
+        } catch (S3Exception e) {
+            if (e.statusCode() == PRECONDITION_FAILED) {
+                throw changed(version, null, e);
+            }
+            throw e;
+        }
+        GetObjectResponse response = bytes.response();
+        if (!eTag.equals(response.eTag())) {
+            throw new ObjectChangedException(version, response.eTag());
+        }
+        String range = response.contentRange();
+        if (range != null && !range.endsWith("/" + version.length())) {
+            throw new ObjectChangedException(version, response.eTag());
+        }
+        return bytes.asByteBuffer();
+    }
+
+    /* --------------- For the caching client --------------- */
+
+    /** The client the origin reads through. */
+    S3Client client() {
+        return client;
+    }
+
+    /**
+     * The version named by {@code versionId}: remembered, or (when {@code recheck} or unknown) looked up with
+     * a HEAD carrying the versionId.
+     */
+    ObjectVersion statVersionId(String bucket, String key, String versionId, boolean recheck) {
+        VersionIdKey k = new VersionIdKey(bucket, key, versionId);
+        ObjectVersion known = recheck ? null : byVersionId.getIfPresent(k);
+        if (known != null && heads.getIfPresent(known) != null) {
+            return known;
+        }
+        HeadObjectResponse head = client.headObject(HeadObjectRequest.builder()
+                .bucket(bucket)
+                .key(key)
+                .versionId(versionId)
+                .build());
+        String eTag = eTagOf(head);
+        String tag = VERSION_ID_PREFIX + versionId.length() + ":" + versionId + eTag;
+        ObjectVersion v = new ObjectVersion(new ObjectId(id, bucket, key), tag, lengthOf(head));
+        heads.put(v, head);
+        byVersionId.put(k, v);
+        return v;
+    }
+
+    /** Forgets the versions named by versionId of an object (after a write or a change). */
+    void forgetVersionIds(String bucket, String key) {
+        byVersionId
+                .asMap()
+                .keySet()
+                .removeIf(k -> k.bucket().equals(bucket) && k.key().equals(key));
+    }
+
+    /**
+     * The HEAD response of {@code version}: remembered, or fetched again with {@code If-Match}.
+     *
+     * @throws ObjectChangedException if S3 no longer has that version
+     */
+    HeadObjectResponse head(ObjectVersion version) {
+        HeadObjectResponse known = heads.getIfPresent(version);
+        if (known != null) {
+            return known;
+        }
+        HeadObjectRequest.Builder request = HeadObjectRequest.builder()
+                .bucket(version.id().bucket())
+                .key(version.id().key())
+                .ifMatch(eTag(version));
+        String versionId = versionId(version);
+        if (versionId != null) {
+            request.versionId(versionId);
+        }
+        HeadObjectResponse head;
+        try {
+            head = client.headObject(request.build());
+        } catch (S3Exception e) {
+            if (e.statusCode() == PRECONDITION_FAILED) {
+                throw changed(version, null, e);
+            }
+            throw e;
+        }
+        if (!eTag(version).equals(head.eTag()) || lengthOf(head) != version.length()) {
+            throw new ObjectChangedException(version, head.eTag());
+        }
+        heads.put(version, head);
+        return head;
+    }
+
+    /** The ETag part of a version string. */
+    static String eTag(ObjectVersion version) {
+        String v = version.version();
+        if (!v.startsWith(VERSION_ID_PREFIX)) {
+            return v;
+        }
+        int colon = v.indexOf(':', VERSION_ID_PREFIX.length());
+        int n = Integer.parseInt(v.substring(VERSION_ID_PREFIX.length(), colon));
+        return v.substring(colon + 1 + n);
+    }
+
+    /** The versionId part of a version string, or null for a read of the current object. */
+    static @Nullable String versionId(ObjectVersion version) {
+        String v = version.version();
+        if (!v.startsWith(VERSION_ID_PREFIX)) {
+            return null;
+        }
+        int colon = v.indexOf(':', VERSION_ID_PREFIX.length());
+        int n = Integer.parseInt(v.substring(VERSION_ID_PREFIX.length(), colon));
+        return v.substring(colon + 1, colon + 1 + n);
+    }
+
+    private static ObjectChangedException changed(ObjectVersion version, @Nullable String found, S3Exception cause) {
+        ObjectChangedException e = new ObjectChangedException(version, found);
+        e.initCause(cause);
+        return e;
+    }
+
+    private static String eTagOf(HeadObjectResponse head) {
+        String eTag = head.eTag();
+        if (eTag == null) {
+            throw new IllegalStateException("S3 returned no ETag for a HEAD: " + head);
+        }
+        return eTag;
+    }
+
+    private static long lengthOf(HeadObjectResponse head) {
+        Long length = head.contentLength();
+        if (length == null) {
+            throw new IllegalStateException("S3 returned no Content-Length for a HEAD: " + head);
+        }
+        return length;
+    }
+}
