@@ -1,5 +1,11 @@
 package io.tieredstore.samples;
 
+import io.tieredstore.core.CacheStats;
+import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.TieredStore;
+import io.tieredstore.pagestore.MemoryTier;
+import io.tieredstore.s3.CachingS3Client;
+import io.tieredstore.s3.S3Origin;
 import io.tieredstore.testfixtures.FaultPlan;
 import io.tieredstore.testfixtures.FaultProxy;
 import io.tieredstore.testfixtures.LatencyProfile;
@@ -12,7 +18,9 @@ import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
 import io.tieredstore.testfixtures.parquet.ParquetTable.ColumnType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -21,18 +29,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The demo: starts an S3 endpoint in this JVM behind the {@code standard} latency profile (first byte after
- * about 30 ms, tail to 200 ms), uploads a Parquet table and prints what reading it straight from S3 costs.
+ * about 30 ms, tail to 200 ms), uploads a Parquet table, and prints what the same reads cost straight from
+ * S3 and through TieredStore's caching {@code S3Client}, cold (first touch) and hot (memory tier).
  *
- * <p>Arguments: {@code --rows N} (default 1,000,000), {@code --profile none|express|standard}. Later issues
- * add the same reads through TieredStore, cold and hot, beside these.
+ * <p>Arguments: {@code --rows N} (default 1,000,000), {@code --profile none|express|standard}.
  */
 public final class Demo {
     private static final String KEY = "tables/events/part-0.parquet";
-    private static final int SMALL_READS = 40;
+    private static final int SMALL_READS = 40; // 4 KiB reads at random offsets: each touches a page
     private static final int LARGE_READS = 10;
 
     private final PrintStream out;
@@ -87,35 +96,80 @@ public final class Demo {
         try (FaultProxy proxy = endpoint.newProxy(FaultPlan.of(profile));
                 S3Client s3 = S3Clients.sync(proxy.uri())) {
             OriginCounters counters = proxy.counters();
-            results.add(measure(
-                    "HEAD object",
-                    counters,
-                    10,
-                    () -> s3.headObject(b -> b.bucket(bucket).key(KEY))));
-            results.add(measure("open Parquet file (tail + footer)", counters, 10, () -> readFooter(s3, bucket)));
-            SplittableRandom random = new SplittableRandom(1);
-            results.add(measure(
-                    "ranged GET 4 KiB",
-                    counters,
-                    SMALL_READS,
-                    () -> rangedGet(s3, bucket, written.bytes(), 4096, random)));
-            results.add(measure(
-                    "ranged GET 1 MiB",
-                    counters,
-                    LARGE_READS,
-                    () -> rangedGet(s3, bucket, written.bytes(), 1 << 20, random)));
-            results.add(measure("GET whole file", counters, 2, () -> wholeObject(s3, bucket)));
+            s3.headObject(b -> b.bucket(bucket).key(KEY)); // warm up the client's connection, not measured
+            S3Origin origin = S3Origin.create(s3);
+            try (TieredStore store = TieredStore.builder()
+                    .origin(origin)
+                    .tier(MemoryTier.builder()
+                            .capacity(256L << 20)
+                            .pageSize(TieredStore.DEFAULT_PAGE_SIZE)
+                            .build())
+                    .consistency(bucket, "tables/", ConsistencyPolicy.IMMUTABLE) // data-lake files: written once
+                    .build()) {
+                S3Client cached = CachingS3Client.create(store, origin);
+                compare(
+                        results,
+                        "HEAD object",
+                        counters,
+                        10,
+                        c -> () -> c.headObject(b -> b.bucket(bucket).key(KEY)),
+                        s3,
+                        cached);
+                compare(
+                        results,
+                        "open Parquet file (tail + footer)",
+                        counters,
+                        10,
+                        c -> readFooter(c, bucket),
+                        s3,
+                        cached);
+                long size = written.bytes();
+                compare(
+                        results,
+                        "ranged GET 4 KiB",
+                        counters,
+                        SMALL_READS,
+                        c -> rangedGets(c, bucket, size, 4096),
+                        s3,
+                        cached);
+                compare(
+                        results,
+                        "ranged GET 1 MiB",
+                        counters,
+                        LARGE_READS,
+                        c -> rangedGets(c, bucket, size, 1 << 20),
+                        s3,
+                        cached);
+                compare(results, "GET whole file", counters, 2, c -> wholeObject(c, bucket), s3, cached);
+                printTable(results);
+                printStats(store.stats());
+            }
         }
-        printTable(results);
-        out.printf(
-                "%nTotal %.1f s. Direct S3 only, for now: reads through TieredStore come with the read-path issue.%n",
-                seconds(t0));
+        out.printf("%nTotal %.1f s.%n", seconds(t0));
+    }
+
+    /**
+     * Measures one read three ways: direct, then through the cache cold (first touch), then hot. Each way
+     * replays the same sequence of offsets, so "hot" reads exactly what "cold" brought in.
+     */
+    private void compare(
+            List<Row> rows,
+            String what,
+            OriginCounters counters,
+            int calls,
+            Function<S3Client, Runnable> call,
+            S3Client direct,
+            S3Client cached) {
+        rows.add(measure("direct S3", what, counters, calls, call.apply(direct)));
+        rows.add(measure("TieredStore, cold", what, counters, calls, call.apply(cached)));
+        rows.add(measure("TieredStore, hot", what, counters, calls, call.apply(cached)));
     }
 
     /** One line of the report. */
-    private record Row(String what, int calls, long requests, long bytes, double p50Millis, double maxMillis) {}
+    private record Row(
+            String path, String what, int calls, long requests, long bytes, double p50Millis, double maxMillis) {}
 
-    private Row measure(String what, OriginCounters counters, int calls, Runnable call) {
+    private static Row measure(String path, String what, OriginCounters counters, int calls, Runnable call) {
         counters.reset();
         double[] millis = new double[calls];
         for (int i = 0; i < calls; i++) {
@@ -125,6 +179,7 @@ public final class Demo {
         }
         Arrays.sort(millis);
         return new Row(
+                path,
                 what,
                 calls,
                 counters.totalRequests(),
@@ -133,7 +188,11 @@ public final class Demo {
                 millis[calls - 1]);
     }
 
-    private static void readFooter(S3Client s3, String bucket) {
+    private static Runnable readFooter(S3Client s3, String bucket) {
+        return () -> readFooterOnce(s3, bucket);
+    }
+
+    private static void readFooterOnce(S3Client s3, String bucket) {
         byte[] tail = s3.getObjectAsBytes(b -> b.bucket(bucket).key(KEY).range("bytes=-8"))
                 .asByteArray();
         if (!"PAR1".equals(new String(tail, 4, 4, StandardCharsets.US_ASCII))) {
@@ -149,6 +208,12 @@ public final class Demo {
         }
     }
 
+    /** Ranged GETs at a fixed pseudo-random sequence of offsets, restarting the sequence for each client. */
+    private static Runnable rangedGets(S3Client s3, String bucket, long objectBytes, int length) {
+        SplittableRandom random = new SplittableRandom(1);
+        return () -> rangedGet(s3, bucket, objectBytes, length, random);
+    }
+
     private static void rangedGet(S3Client s3, String bucket, long objectBytes, int length, SplittableRandom random) {
         long first = random.nextLong(Math.max(1, objectBytes - length));
         String range = "bytes=" + first + "-" + (first + length - 1);
@@ -159,43 +224,47 @@ public final class Demo {
         }
     }
 
-    private static void wholeObject(S3Client s3, String bucket) {
-        try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(KEY))) {
-            in.transferTo(OutputStreamSink.INSTANCE);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    private static Runnable wholeObject(S3Client s3, String bucket) {
+        return () -> {
+            try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(KEY))) {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
     }
 
     private void printTable(List<Row> rows) {
-        String format = "%-34s %6s %9s %12s %10s %10s%n";
+        String format = "%-34s %-18s %5s %8s %12s %9s %9s%n";
         out.println();
-        out.printf(format, "direct S3 read", "calls", "S3 reqs", "bytes", "p50 ms", "max ms");
-        out.printf(format, "-".repeat(34), "-----", "-------", "-----", "------", "------");
+        out.printf(format, "read", "path", "calls", "S3 reqs", "S3 bytes", "p50 ms", "max ms");
+        out.printf(format, "-".repeat(34), "-".repeat(18), "-----", "-------", "--------", "------", "------");
         for (Row r : rows) {
             out.printf(
                     format,
-                    r.what(),
+                    r.path().startsWith("direct") ? r.what() : "",
+                    r.path(),
                     r.calls(),
                     r.requests(),
                     String.format(Locale.ROOT, "%,d", r.bytes()),
-                    String.format(Locale.ROOT, "%.1f", r.p50Millis()),
-                    String.format(Locale.ROOT, "%.1f", r.maxMillis()));
+                    String.format(Locale.ROOT, r.p50Millis() < 1 ? "%.3f" : "%.1f", r.p50Millis()),
+                    String.format(Locale.ROOT, r.maxMillis() < 1 ? "%.3f" : "%.1f", r.maxMillis()));
         }
+    }
+
+    private void printStats(CacheStats stats) {
+        CacheStats.TierStats memory = stats.tier("memory");
+        out.printf(
+                "%nTieredStore: memory tier %,d hits / %,d misses, %.1f MiB held; S3: %,d HEADs, %,d ranged GETs, %.1f MiB%n",
+                memory.hits(),
+                memory.misses(),
+                memory.usedBytes() / 1048576.0,
+                stats.originStats(),
+                stats.originFetches(),
+                stats.originBytes() / 1048576.0);
     }
 
     private static double seconds(long since) {
         return (System.nanoTime() - since) / 1e9;
-    }
-
-    /** Discards bytes. */
-    private static final class OutputStreamSink extends java.io.OutputStream {
-        static final OutputStreamSink INSTANCE = new OutputStreamSink();
-
-        @Override
-        public void write(int b) {}
-
-        @Override
-        public void write(byte[] b, int off, int len) {}
     }
 }
