@@ -1,20 +1,44 @@
 package io.tieredstore.core;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** A plain unbounded tier on a concurrent map of heap copies, for core's tests; can be told to fail. */
-final class MapTier implements Tier {
-    final ConcurrentHashMap<PageKey, byte[]> pages = new ConcurrentHashMap<>();
-    final AtomicBoolean failReads = new AtomicBoolean();
-    final AtomicBoolean failWrites = new AtomicBoolean();
-    final AtomicInteger writes = new AtomicInteger();
+/**
+ * A test tier: whole pages as heap copies in a concurrent map, unbounded. It can be told to throw on every
+ * read or write, to show that a cache fault never reaches a caller. Shared with other modules' tests
+ * through core's test jar.
+ */
+public final class MapTier implements Tier {
     private final String name;
+    private final ConcurrentHashMap<PageKey, byte[]> pages = new ConcurrentHashMap<>();
+    private volatile boolean failReads;
+    private volatile boolean failWrites;
 
-    MapTier(String name) {
+    /** An empty tier named {@code name}. */
+    public MapTier(String name) {
         this.name = name;
+    }
+
+    /** From now on every read throws IllegalStateException (or not). */
+    public void failReads(boolean fail) {
+        this.failReads = fail;
+    }
+
+    /** From now on every write throws UncheckedIOException (or not). */
+    public void failWrites(boolean fail) {
+        this.failWrites = fail;
+    }
+
+    /** Pages held now. */
+    public int size() {
+        return pages.size();
+    }
+
+    /** Drops every page. */
+    public void clear() {
+        pages.clear();
     }
 
     @Override
@@ -24,8 +48,8 @@ final class MapTier implements Tier {
 
     @Override
     public boolean read(PageKey key, int offsetInPage, ByteBuffer dst) {
-        if (failReads.get()) {
-            throw new IllegalStateException("injected read fault");
+        if (failReads) {
+            throw new IllegalStateException("test tier: read fault");
         }
         byte[] page = pages.get(key);
         if (page == null) {
@@ -37,13 +61,12 @@ final class MapTier implements Tier {
 
     @Override
     public boolean write(PageKey key, ByteBuffer page) {
-        if (failWrites.get()) {
-            throw new java.io.UncheckedIOException(new java.io.IOException("injected write fault"));
+        if (failWrites) {
+            throw new UncheckedIOException(new IOException("test tier: write fault"));
         }
         byte[] copy = new byte[page.remaining()];
         page.get(copy);
         pages.put(key, copy);
-        writes.incrementAndGet();
         return true;
     }
 
@@ -59,9 +82,11 @@ final class MapTier implements Tier {
 
     @Override
     public long usedBytes() {
-        return pages.values().stream().mapToLong(b -> b.length).sum();
+        return pages.values().stream().mapToLong(p -> p.length).sum();
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        pages.clear();
+    }
 }

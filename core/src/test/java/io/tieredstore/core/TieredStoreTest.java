@@ -415,9 +415,9 @@ class TieredStoreTest {
         origin.put(B, "k", bytes(2 * PAGE, 10));
         TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
         read(store, store.open(B, "k"), 0, 2 * PAGE);
-        assertEquals(2, memory.pages.size());
+        assertEquals(2, memory.size());
         store.invalidate(B, "k");
-        assertEquals(0, memory.pages.size());
+        assertEquals(0, memory.size());
         origin.put(B, "k", bytes(3, 11));
         assertEquals(3, store.open(B, "k").length(), "the version is looked up again");
     }
@@ -432,10 +432,10 @@ class TieredStoreTest {
         TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory, disk);
         ObjectVersion v = store.open(B, "k");
         read(store, v, 0, 2 * PAGE);
-        memory.pages.clear();
+        memory.clear();
         assertArrayEquals(Arrays.copyOfRange(data, 150, 170), read(store, v, 150, 20));
         assertEquals(1, origin.fetches.get());
-        assertEquals(1, memory.pages.size(), "page 1 promoted into memory");
+        assertEquals(1, memory.size(), "page 1 promoted into memory");
         CacheStats stats = store.stats();
         assertEquals(1, stats.tier("disk").hits());
         assertEquals(List.of("memory", "disk"), List.copyOf(stats.tiers().keySet()));
@@ -445,8 +445,8 @@ class TieredStoreTest {
     void tierFaults_areCountedMisses_neverCallerErrors() {
         byte[] data = bytes(3 * PAGE, 13);
         origin.put(B, "k", data);
-        memory.failReads.set(true);
-        memory.failWrites.set(true);
+        memory.failReads(true);
+        memory.failWrites(true);
         TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
         ObjectVersion v = store.open(B, "k");
         assertArrayEquals(data, read(store, v, 0, 3 * PAGE));

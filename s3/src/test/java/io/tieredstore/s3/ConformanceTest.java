@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.MapTier;
 import io.tieredstore.testfixtures.FaultPlan;
 import io.tieredstore.testfixtures.FaultProxy;
 import io.tieredstore.testfixtures.S3Clients;

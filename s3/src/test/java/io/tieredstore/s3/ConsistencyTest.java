@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.MapTier;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectVersion;
 import io.tieredstore.core.Origin;

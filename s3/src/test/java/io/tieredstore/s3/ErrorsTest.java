@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.CacheStats;
 import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.MapTier;
 import io.tieredstore.testfixtures.FaultPlan;
 import io.tieredstore.testfixtures.FaultRule;
 import io.tieredstore.testfixtures.S3Extension;
@@ -107,8 +108,8 @@ class ErrorsTest {
     void cacheFaultsNeverReachTheCaller(S3Fixture s3) throws IOException {
         s3.foreignWriter().put("k", data);
         MapTier broken = new MapTier("broken");
-        broken.failReads.set(true);
-        broken.failWrites.set(true);
+        broken.failReads(true);
+        broken.failWrites(true);
         try (Cached cached = Cached.over(s3.s3(), ConsistencyPolicy.IMMUTABLE, broken)) {
             for (int i = 0; i < 2; i++) {
                 assertArrayEquals(

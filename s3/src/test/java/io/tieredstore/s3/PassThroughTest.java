@@ -3,6 +3,7 @@ package io.tieredstore.s3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.MapTier;
 import io.tieredstore.testfixtures.S3Extension;
 import io.tieredstore.testfixtures.S3Fixture;
 import io.tieredstore.testfixtures.S3Operation;

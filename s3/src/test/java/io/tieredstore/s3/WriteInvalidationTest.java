@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.MapTier;
 import io.tieredstore.testfixtures.S3Extension;
 import io.tieredstore.testfixtures.S3Fixture;
 import java.util.List;
