@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -48,8 +49,10 @@ public final class TieredStore implements AutoCloseable {
      * Miss coalescing (singleflight): `inflight` maps a page key to the future of the fetch that will bring
      * it. The first reader to miss a page registers the future and fetches; later readers of that page wait
      * on it (counted as coalesced misses). The owner removes the entry only after the page is written to
-     * the tiers, so a reader that arrives later finds it either in flight or in a tier. Owners fetch their
-     * own runs before they wait on anyone else's, and fetch tasks never wait, so waiting cannot deadlock.
+     * the tiers, so a reader that arrives later finds it either in flight or in a tier. A run handed to the
+     * executor is claimed by whichever comes first, an executor thread or its owner: after its first run the
+     * owner fetches every run not yet claimed before it waits. Fetch tasks never wait, so every wait is on a
+     * fetch that is running, and waiting cannot deadlock, however busy the executor is.
      *
      * Versions: `versions` caches the last version seen per object and when it was checked. open() returns
      * it while the key's policy allows, else asks the origin (stat). Concurrent stats of one object are
@@ -346,7 +349,16 @@ public final class TieredStore implements AutoCloseable {
     /* --------------- Origin fills --------------- */
 
     /** A run of adjacent pages this reader fetches, with the futures other readers may wait on. */
-    private record Run(long firstPage, List<CompletableFuture<ByteBuffer>> futures) {}
+    private record Run(long firstPage, List<CompletableFuture<ByteBuffer>> futures, AtomicBoolean claimed) {
+        Run(long firstPage) {
+            this(firstPage, new ArrayList<>(), new AtomicBoolean());
+        }
+
+        /** True for exactly one caller: the one that fetches this run. */
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
+    }
 
     private void fill(
             ObjectVersion version, long[] missing, int count, long offset, long end, ByteBuffer dst, int base) {
@@ -366,7 +378,7 @@ public final class TieredStore implements AutoCloseable {
             if (current == null
                     || current.firstPage() + current.futures().size() != p
                     || current.futures().size() == maxPagesPerFetch) {
-                current = new Run(p, new ArrayList<>());
+                current = new Run(p);
                 runs.add(current);
             }
             current.futures().add(mine);
@@ -374,13 +386,22 @@ public final class TieredStore implements AutoCloseable {
         for (int r = 1; r < runs.size(); r++) {
             Run run = runs.get(r);
             try {
-                fetchExecutor.execute(() -> fetch(version, run));
+                fetchExecutor.execute(() -> {
+                    if (run.claim()) {
+                        fetch(version, run);
+                    }
+                });
             } catch (RejectedExecutionException e) {
-                fetch(version, run);
+                // fetched below, on this thread
             }
         }
-        if (!runs.isEmpty()) {
-            fetch(version, runs.get(0));
+        // Fetch every run no executor thread has started, so this reader never waits on a queued task: with
+        // all executor threads busy (say, with streams' read-ahead reads waiting like this one), waiting on a
+        // queued run could deadlock.
+        for (Run run : runs) {
+            if (run.claim()) {
+                fetch(version, run);
+            }
         }
         for (int i = 0; i < count; i++) {
             long p = missing[i];

@@ -184,6 +184,44 @@ class TieredStoreTest {
         assertEquals(0, bothStarted.getCount());
     }
 
+    @Test
+    void aReadNeverWaitsOnARunQueuedBehindABusyExecutor() throws Exception {
+        byte[] data = bytes(3 * PAGE, 20);
+        origin.put(B, "k", data);
+        ExecutorService fetchPool = Executors.newSingleThreadExecutor();
+        CountDownLatch poolBusy = new CountDownLatch(1);
+        CountDownLatch releasePool = new CountDownLatch(1);
+        fetchPool.execute(
+                () -> { // occupies the only fetch thread, as a stream's read-ahead might
+                    poolBusy.countDown();
+                    try {
+                        releasePool.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            assertTrue(poolBusy.await(10, TimeUnit.SECONDS));
+            TieredStore store = TieredStore.builder()
+                    .origin(origin)
+                    .pageSize(PAGE)
+                    .tier(memory)
+                    .fetchExecutor(fetchPool)
+                    .defaultConsistency(ConsistencyPolicy.IMMUTABLE)
+                    .build();
+            stores.add(store);
+            ObjectVersion v = store.open(B, "k");
+            read(store, v, PAGE, 1); // page 1 cached: pages 0 and 2 are two runs, one queued on the pool
+            Future<byte[]> all = reader.submit(() -> read(store, v, 0, 3 * PAGE));
+            assertArrayEquals(data, all.get(10, TimeUnit.SECONDS), "the reader fetched the queued run itself");
+        } finally {
+            releasePool.countDown();
+            fetchPool.shutdownNow();
+            reader.shutdownNow();
+        }
+    }
+
     /* --------------- Miss coalescing --------------- */
 
     @Test
