@@ -130,6 +130,9 @@ public final class TieredStore implements AutoCloseable {
     /** Default number of fetch threads of the store's own executor. */
     public static final int DEFAULT_MAX_CONCURRENT_FETCHES = 16;
 
+    /** Most bytes one origin fetch may return (page size times max pages per fetch): 1 GiB. */
+    public static final long MAX_FETCH_BYTES = 1L << 30;
+
     /** Default number of object versions remembered. */
     public static final long DEFAULT_MAX_VERSIONS = 100_000;
 
@@ -620,6 +623,14 @@ public final class TieredStore implements AutoCloseable {
             requireState(
                     fetchExecutor == null || maxConcurrentFetches == UNSET,
                     "max concurrent fetches cannot be combined with a fetch executor");
+            long page = pageSize == UNSET ? DEFAULT_PAGE_SIZE : pageSize;
+            long pages = maxPagesPerFetch == UNSET ? DEFAULT_MAX_PAGES_PER_FETCH : maxPagesPerFetch;
+            requireState(
+                    page * pages <= MAX_FETCH_BYTES,
+                    "page size %s times max pages per fetch %s exceeds %s bytes per fetch",
+                    page,
+                    pages,
+                    MAX_FETCH_BYTES);
             return new TieredStore(this, Objects.requireNonNull(o));
         }
 

@@ -569,6 +569,16 @@ class TieredStoreTest {
                         .maxConcurrentFetches(2)
                         .build());
         assertThrows(IllegalArgumentException.class, () -> ConsistencyPolicy.ttl(Duration.ZERO));
+        assertEquals(
+                "page size 67108864 times max pages per fetch 32 exceeds 1073741824 bytes per fetch",
+                assertThrows(
+                                IllegalStateException.class,
+                                () -> TieredStore.builder()
+                                        .origin(origin)
+                                        .pageSize(64 << 20)
+                                        .maxPagesPerFetch(32)
+                                        .build())
+                        .getMessage());
     }
 
     @Test
