@@ -52,7 +52,7 @@ public final class LocalPageStore implements Tier {
      * lives in directory s % dirs as file number s / dirs, so consecutive regions rotate over the devices.
      * A region file is a header (RegionDescriptor: magic, format version, page size, region size, slot,
      * start sequence, CRC) and append-only records (RecordDescriptor: magic, version, type, sequence, key
-     * and page lengths, CRC32C over key, page and header). Records are page records (key = encoded
+     * and page lengths, CRC32C over header, key and a table of per-4-KiB-chunk CRC32Cs of the page). Records are page records (key = encoded
      * PageKey) or tombstones (key = encoded ObjectId). Sequence numbers grow store-wide; the region header
      * holds the first one, and every record of a region has a sequence in [start, start + regionSize).
      *
@@ -72,8 +72,8 @@ public final class LocalPageStore implements Tier {
      * (a 32-bit hash of the object; a colliding object's pages are dropped too, which only costs space).
      *
      * Reads: look up, enter the region (generation from the index must match, see Region), read header,
-     * key and page with one positioned read, check magic, version, type, lengths, CRC and key, copy out,
-     * leave. Any check failing, a short read or an IOException removes the entry (only if it still points
+     * key and chunk table with one positioned read and check magic, version, type, lengths, header CRC and
+     * key; then read only the 4 KiB chunks the range touches and check each chunk's CRC; copy out, leave. Any check failing, a short read or an IOException removes the entry (only if it still points
      * there) and counts a fault by cause: a miss. Bytes are copied to dst only after every check passed.
      *
      * Reclamation and admission: when the active region is full and no slot is free, the oldest region
@@ -224,26 +224,49 @@ public final class LocalPageStore implements Tier {
             if (file == null) {
                 return false;
             }
-            final ByteBuffer record = ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH + keyBytes.length + length)
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            if (!readFully(file, record, PageIndex.offset(location))) {
+            // Read the header, key and chunk table, then only the chunks the range touches.
+            final int pageAt = RecordDescriptor.pageOffset(keyBytes.length, length);
+            final long recordAt = PageIndex.offset(location);
+            final ByteBuffer prefix = ByteBuffer.allocate(pageAt).order(ByteOrder.LITTLE_ENDIAN);
+            if (!readFully(file, prefix, recordAt)) {
                 return fail(hash, location, Fault.SHORT_READ);
             }
-            record.clear();
-            if (!RecordDescriptor.plausibleHeader(record, record.capacity(), pageSize)
-                    || record.get(RecordDescriptor.TYPE_OFFSET) != RecordDescriptor.TYPE_PAGE
-                    || record.getInt(RecordDescriptor.KEY_LENGTH_OFFSET) != keyBytes.length
-                    || record.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET) != length) {
+            prefix.clear();
+            if (!RecordDescriptor.plausibleHeader(
+                            prefix, RecordDescriptor.bodyLength(keyBytes.length, length), pageSize)
+                    || prefix.get(RecordDescriptor.TYPE_OFFSET) != RecordDescriptor.TYPE_PAGE
+                    || prefix.getInt(RecordDescriptor.KEY_LENGTH_OFFSET) != keyBytes.length
+                    || prefix.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET) != length) {
                 return fail(hash, location, Fault.BAD_HEADER);
             }
-            if (!RecordDescriptor.crcMatches(record)) {
+            if (!RecordDescriptor.headerCrcMatches(prefix)) {
                 return fail(hash, location, Fault.CHECKSUM);
             }
-            if (!record.slice(RecordDescriptor.HEADER_LENGTH, keyBytes.length).equals(ByteBuffer.wrap(keyBytes))) {
+            if (!prefix.slice(RecordDescriptor.HEADER_LENGTH, keyBytes.length).equals(ByteBuffer.wrap(keyBytes))) {
                 return false; // another key with the same hash owns this entry: a plain miss
             }
-            final int from = RecordDescriptor.HEADER_LENGTH + keyBytes.length + offsetInPage;
-            dst.put(record.limit(from + dst.remaining()).position(from));
+            final int wanted = dst.remaining();
+            if (wanted == 0) {
+                return true;
+            }
+            final int firstChunk = offsetInPage / RecordDescriptor.CHUNK;
+            final int lastChunk = (offsetInPage + wanted - 1) / RecordDescriptor.CHUNK;
+            final int chunksFrom = firstChunk * RecordDescriptor.CHUNK;
+            final int chunksTo = Math.min(length, (lastChunk + 1) * RecordDescriptor.CHUNK);
+            final ByteBuffer chunks = ByteBuffer.allocate(chunksTo - chunksFrom);
+            if (!readFully(file, chunks, recordAt + pageAt + chunksFrom)) {
+                return fail(hash, location, Fault.SHORT_READ);
+            }
+            chunks.clear();
+            final int tableAt = RecordDescriptor.tableOffset(keyBytes.length);
+            for (int c = firstChunk; c <= lastChunk; c++) {
+                final int expected = prefix.getInt(tableAt + Integer.BYTES * c);
+                // `chunks` starts at page offset chunksFrom, so the page itself "starts" at -chunksFrom in it.
+                if (expected != RecordDescriptor.chunkCrc(chunks, -chunksFrom, length, c)) {
+                    return fail(hash, location, Fault.CHECKSUM);
+                }
+            }
+            dst.put(chunks.limit(offsetInPage - chunksFrom + wanted).position(offsetInPage - chunksFrom));
             return true;
         } catch (IOException e) {
             return closed ? false : fail(hash, location, Fault.READ_ERROR);
@@ -637,9 +660,9 @@ public final class LocalPageStore implements Tier {
                     header.getInt(RecordDescriptor.KEY_LENGTH_OFFSET),
                     header.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET));
             final ByteBuffer record = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-            final int body = RecordDescriptor.HEADER_LENGTH
-                    + header.getInt(RecordDescriptor.KEY_LENGTH_OFFSET)
-                    + header.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET);
+            final int body = RecordDescriptor.bodyLength(
+                    header.getInt(RecordDescriptor.KEY_LENGTH_OFFSET),
+                    header.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET));
             if (!readFully(file, record.limit(body), offset)) {
                 return null;
             }

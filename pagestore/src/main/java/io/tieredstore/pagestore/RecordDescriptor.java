@@ -25,11 +25,13 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |                        Reserved (zero)                        | 24
  *  +---------------------------------------------------------------+
- *  |      CRC32C of key bytes, page bytes, then header [0, 28)     | 28
+ *  |  CRC32C of key bytes, chunk CRC table, then header [0, 28)    | 28
  *  +---------------------------------------------------------------+
  *  |                  Key bytes (see KeyCodec)                    ...  32
  *  +---------------------------------------------------------------+
- *  |                        Page bytes                            ...
+ *  |  Chunk CRC table: CRC32C of each 4 KiB chunk of the page      ...  32 + key length
+ *  +---------------------------------------------------------------+
+ *  |                        Page bytes                            ...  pageOffset(key, page length)
  *  +---------------------------------------------------------------+
  *  |                  Zero padding to 8 bytes                     ...
  *  +---------------------------------------------------------------+
@@ -37,6 +39,10 @@ import java.util.zip.CRC32C;
  *
  * A page record's key is a whole encoded PageKey; a tombstone's key is an encoded ObjectId and means
  * "every page of this object with a smaller sequence number is invalid".
+ *
+ * The header CRC covers the header, the key and the chunk table; each chunk of the page has its own CRC in
+ * the table. A read of a few KiB of a page therefore reads and verifies the header, the key, the table and
+ * only the chunks it touches, not the whole page; recovery verifies every chunk of every record.
  */
 final class RecordDescriptor {
     /** "TSPG" in ASCII, read as a little-endian int. */
@@ -59,6 +65,9 @@ final class RecordDescriptor {
     /** Records start at multiples of this. */
     static final int ALIGNMENT = 8;
 
+    /** Bytes per checksummed chunk of a page. */
+    static final int CHUNK = 4096;
+
     /** The longest encoded key accepted (S3 keys are at most 1,024 bytes). */
     static final int MAX_KEY_LENGTH = 16 * 1024;
 
@@ -66,7 +75,27 @@ final class RecordDescriptor {
 
     /** The bytes a record takes in a region, padding included. */
     static int recordLength(int keyLength, int pageLength) {
-        return align(HEADER_LENGTH + keyLength + pageLength);
+        return align(bodyLength(keyLength, pageLength));
+    }
+
+    /** The bytes of a record without its padding. */
+    static int bodyLength(int keyLength, int pageLength) {
+        return pageOffset(keyLength, pageLength) + pageLength;
+    }
+
+    /** Chunks (and chunk CRCs) of a page of {@code pageLength} bytes. */
+    static int chunks(int pageLength) {
+        return (pageLength + CHUNK - 1) / CHUNK;
+    }
+
+    /** Where the chunk CRC table starts in a record. */
+    static int tableOffset(int keyLength) {
+        return HEADER_LENGTH + keyLength;
+    }
+
+    /** Where the page bytes start in a record: after the header, the key and the chunk table. */
+    static int pageOffset(int keyLength, int pageLength) {
+        return tableOffset(keyLength) + Integer.BYTES * chunks(pageLength);
     }
 
     static int align(int length) {
@@ -75,14 +104,20 @@ final class RecordDescriptor {
 
     /** A record buffer with the key and page bytes in place; the header is written by {@link #seal}. */
     static ByteBuffer allocate(byte type, byte[] key, ByteBuffer page) {
+        final int pageLength = page.remaining();
         final ByteBuffer b =
-                ByteBuffer.allocate(recordLength(key.length, page.remaining())).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer.allocate(recordLength(key.length, pageLength)).order(ByteOrder.LITTLE_ENDIAN);
         b.put(TYPE_OFFSET, type);
         b.putInt(KEY_LENGTH_OFFSET, key.length);
-        b.putInt(PAGE_LENGTH_OFFSET, page.remaining());
+        b.putInt(PAGE_LENGTH_OFFSET, pageLength);
         b.position(HEADER_LENGTH);
         b.put(key);
+        final int pageAt = pageOffset(key.length, pageLength);
+        b.position(pageAt);
         b.put(page.duplicate());
+        for (int c = 0; c < chunks(pageLength); c++) {
+            b.putInt(tableOffset(key.length) + Integer.BYTES * c, chunkCrc(b, pageAt, pageLength, c));
+        }
         b.clear();
         return b;
     }
@@ -95,16 +130,26 @@ final class RecordDescriptor {
         record.putInt(CRC_OFFSET, crc(record));
     }
 
-    /** The CRC a record's header should hold, from its header fields and bodies (which must fit). */
+    /** The CRC a record's header should hold, from its header fields, key and chunk table (which must fit). */
     static int crc(ByteBuffer record) {
         final int keyLength = record.getInt(KEY_LENGTH_OFFSET);
         final int pageLength = record.getInt(PAGE_LENGTH_OFFSET);
         final CRC32C crc = new CRC32C();
         final ByteBuffer view = record.duplicate();
-        view.limit(HEADER_LENGTH + keyLength + pageLength).position(HEADER_LENGTH);
+        view.limit(pageOffset(keyLength, pageLength)).position(HEADER_LENGTH);
         crc.update(view);
         view.limit(CRC_OFFSET).position(0);
         crc.update(view);
+        return (int) crc.getValue();
+    }
+
+    /** CRC32C of chunk {@code c} of the page whose bytes start at {@code pageAt} in {@code buffer}. */
+    static int chunkCrc(ByteBuffer buffer, int pageAt, int pageLength, int c) {
+        final int from = c * CHUNK;
+        final CRC32C crc = new CRC32C();
+        crc.update(buffer.duplicate()
+                .limit(pageAt + Math.min(pageLength, from + CHUNK))
+                .position(pageAt + from));
         return (int) crc.getValue();
     }
 
@@ -129,11 +174,30 @@ final class RecordDescriptor {
                 || (type == TYPE_TOMBSTONE && pageLength != 0)) {
             return false;
         }
-        return (long) HEADER_LENGTH + keyLength + pageLength <= available;
+        return (long) bodyLength(keyLength, pageLength) <= available;
     }
 
-    /** Whether {@code record}'s CRC matches its contents; its header must be {@link #plausibleHeader}. */
+    /**
+     * Whether the header CRC of a record matches its header, key and chunk table; {@code prefix} holds at
+     * least the record's first {@link #pageOffset} bytes and a {@link #plausibleHeader}.
+     */
+    static boolean headerCrcMatches(ByteBuffer prefix) {
+        return prefix.getInt(CRC_OFFSET) == crc(prefix);
+    }
+
+    /** Whether the header CRC and every chunk CRC of a whole record match; its header must be plausible. */
     static boolean crcMatches(ByteBuffer record) {
-        return record.getInt(CRC_OFFSET) == crc(record);
+        if (!headerCrcMatches(record)) {
+            return false;
+        }
+        final int keyLength = record.getInt(KEY_LENGTH_OFFSET);
+        final int pageLength = record.getInt(PAGE_LENGTH_OFFSET);
+        final int pageAt = pageOffset(keyLength, pageLength);
+        for (int c = 0; c < chunks(pageLength); c++) {
+            if (record.getInt(tableOffset(keyLength) + Integer.BYTES * c) != chunkCrc(record, pageAt, pageLength, c)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

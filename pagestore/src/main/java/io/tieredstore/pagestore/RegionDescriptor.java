@@ -40,7 +40,7 @@ final class RegionDescriptor {
     static final long MAGIC = 0x4E4F4947_45525354L;
 
     /** The on-disk format version of region headers and records; bump on any layout change. */
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2; // 2: per-chunk page CRCs
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 8;

@@ -252,7 +252,7 @@ class LocalPageStoreTest extends TierContractTest {
             }
             final int keyLength = r.getInt(RecordDescriptor.KEY_LENGTH_OFFSET);
             final int pageLength = r.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET);
-            records.add(new long[] {at, RecordDescriptor.HEADER_LENGTH + keyLength + pageLength});
+            records.add(new long[] {at, RecordDescriptor.bodyLength(keyLength, pageLength)});
             at += RecordDescriptor.recordLength(keyLength, pageLength);
         }
         return records;
