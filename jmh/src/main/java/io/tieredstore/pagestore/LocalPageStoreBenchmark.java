@@ -42,6 +42,8 @@ public class LocalPageStoreBenchmark {
     private static final int FILL_PAGES = 512;
     private static final int RESTART_PAGES = 1_000_000;
     private static final int RESTART_PAGE = 512;
+    /** Room for the 1M records (about 600 B each with key and header) and little more: the index is sized to it. */
+    private static final long RESTART_CAPACITY = 700L << 20;
 
     static void deleteTree(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {
@@ -150,7 +152,7 @@ public class LocalPageStoreBenchmark {
             return LocalPageStore.builder()
                     .directories(List.of(dir))
                     .pageSize(RESTART_PAGE)
-                    .capacity(2L << 30)
+                    .capacity(RESTART_CAPACITY)
                     .build();
         }
 
@@ -165,7 +167,7 @@ public class LocalPageStoreBenchmark {
         return new PageKey(new ObjectId("bench", "bucket", "object-" + (i >>> 10)), "v1", i & 1023);
     }
 
-    /** What a restart measured besides its time. */
+    /** What a restart measured besides its time (JMH sums them over the measured iterations). */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Recovered {
