@@ -126,6 +126,7 @@ public final class LocalPageStore implements Tier {
     private final int pageSize;
     private final int regionSize;
     private final StoreIo io;
+    private final boolean reinsertHot;
     private final Ticker ticker;
     private final int errorThreshold;
     private final long errorWindowNanos;
@@ -164,6 +165,7 @@ public final class LocalPageStore implements Tier {
         this.pageSize = pageSize;
         this.regionSize = regionSize;
         this.io = b.io;
+        this.reinsertHot = b.reinsertHot;
         this.ticker = b.ticker;
         this.errorThreshold = b.errorThreshold;
         this.errorWindowNanos = b.errorWindow.toNanos();
@@ -545,7 +547,7 @@ public final class LocalPageStore implements Tier {
             if (!mayReclaim || oldest == null) {
                 return null;
             }
-            dropRegionLocked(oldest, next == null);
+            dropRegionLocked(oldest, reinsertHot && next == null);
         }
         return null;
     }
@@ -940,6 +942,7 @@ public final class LocalPageStore implements Tier {
         private int blockSize = -1;
         private Ticker ticker = Ticker.system();
         private StoreIo io = StoreIo.fileChannels();
+        private boolean reinsertHot = true;
         private int errorThreshold = 32;
         private Duration errorWindow = Duration.ofSeconds(10);
         private Duration probation = Duration.ofSeconds(30);
@@ -1015,6 +1018,13 @@ public final class LocalPageStore implements Tier {
         @CanIgnoreReturnValue
         Builder io(StoreIo io) {
             this.io = Objects.requireNonNull(io, "io");
+            return this;
+        }
+
+        /** Whether reclamation re-appends pages read since they were written (default true; off: plain FIFO). */
+        @CanIgnoreReturnValue
+        Builder reinsertHot(boolean enabled) {
+            this.reinsertHot = enabled;
             return this;
         }
 
