@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The local page store's fill rate next to the disk's own (a plain sequential FileChannel write of the same
- * bytes), and its restart with one million pages: time until it serves again, time until every page is
- * indexed again, and index bytes per page. It lives in the store's package to reach its package-private
+ * bytes), and its restart with one million pages after a clean close and after a simulated SIGKILL: time
+ * until it serves again, time until every page is indexed again, and index bytes per page. It lives in the store's package to reach its package-private
  * probes (recovery, index size).
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar LocalPageStoreBenchmark}.
@@ -126,18 +127,31 @@ public class LocalPageStoreBenchmark {
 
     /* --------------- Restart with 1M pages --------------- */
 
-    /** A store directory holding one million 512-byte pages, written once per trial and closed. */
+    /**
+     * Two store directories holding the same one million 512-byte pages, written once per trial: "closed"
+     * as a clean close left it, and "killed" as a SIGKILL would have: its files were copied while the store
+     * was still open, before close forced anything (a killed process leaves exactly the bytes it wrote in the
+     * OS page cache; this does not model power loss).
+     */
     @State(Scope.Benchmark)
     @SuppressWarnings("NullAway.Init") // JMH runs @Setup before any benchmark sees the fields
     public static class Filled {
+        /** "closed" or "killed". */
+        @Param({"closed", "killed"})
+        public String after;
+
+        Path root;
         Path dir;
 
-        /** Fills the store and closes it cleanly. */
+        /** Fills a store, snapshots its files while open (the killed state), then closes it. */
         @Setup(Level.Trial)
         public void setUp() throws IOException {
-            dir = Files.createTempDirectory("restart-");
+            root = Files.createTempDirectory("restart-");
+            Path closed = root.resolve("closed");
+            Path killed = root.resolve("killed");
+            Files.createDirectories(killed);
             ByteBuffer page = ByteBuffer.allocate(RESTART_PAGE);
-            try (LocalPageStore store = open()) {
+            try (LocalPageStore store = open(closed)) {
                 for (int i = 0; i < RESTART_PAGES; i++) {
                     page.clear();
                     page.putInt(0, i);
@@ -145,21 +159,31 @@ public class LocalPageStoreBenchmark {
                         throw new IllegalStateException("page " + i + " declined");
                     }
                 }
+                try (var files = Files.list(closed)) {
+                    for (Path f : files.toList()) {
+                        Files.copy(f, killed.resolve(f.getFileName()));
+                    }
+                }
             }
+            dir = after.equals("killed") ? killed : closed;
         }
 
         LocalPageStore open() {
+            return open(dir);
+        }
+
+        private static LocalPageStore open(Path directory) {
             return LocalPageStore.builder()
-                    .directories(List.of(dir))
+                    .directories(List.of(directory))
                     .pageSize(RESTART_PAGE)
                     .capacity(RESTART_CAPACITY)
                     .build();
         }
 
-        /** Deletes the store's files. */
+        /** Deletes both stores' files. */
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
-            deleteTree(dir);
+            deleteTree(root);
         }
     }
 

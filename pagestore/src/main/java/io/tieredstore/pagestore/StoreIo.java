@@ -76,7 +76,7 @@ interface StoreIo {
             if (closed) {
                 throw new ClosedChannelException();
             }
-            if (channel == broken) {
+            if (channel.equals(broken)) { // FileChannel's equals is identity: still the broken instance?
                 channel = openChannel(path);
             }
             return channel;
