@@ -1,8 +1,9 @@
 package io.tieredstore.pagestore;
 
+import static io.tieredstore.pagestore.Checks.requireArgument;
+import static io.tieredstore.pagestore.Checks.requireState;
+
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
-import com.google.errorprone.annotations.FormatMethod;
-import com.google.errorprone.annotations.FormatString;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Ticker;
@@ -1076,20 +1077,6 @@ public final class LocalPageStore implements Tier {
                 // Fall back to the common block size.
             }
             return 4096;
-        }
-
-        @FormatMethod
-        private static void requireArgument(boolean ok, @FormatString String template, Object... args) {
-            if (!ok) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, template, args));
-            }
-        }
-
-        @FormatMethod
-        private static void requireState(boolean ok, @FormatString String template, Object... args) {
-            if (!ok) {
-                throw new IllegalStateException(String.format(Locale.ROOT, template, args));
-            }
         }
     }
 }

@@ -1,11 +1,12 @@
 package io.tieredstore.pagestore;
 
+import static io.tieredstore.pagestore.Checks.requireArgument;
+import static io.tieredstore.pagestore.Checks.requireState;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
-import com.google.errorprone.annotations.FormatMethod;
-import com.google.errorprone.annotations.FormatString;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Tier;
@@ -333,20 +334,6 @@ public final class MemoryTier implements Tier {
             copy.pageSize = page;
             copy.executor = executor;
             return new MemoryTier(copy);
-        }
-
-        @FormatMethod
-        private static void requireArgument(boolean ok, @FormatString String template, Object... args) {
-            if (!ok) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, template, args));
-            }
-        }
-
-        @FormatMethod
-        private static void requireState(boolean ok, @FormatString String template, Object... args) {
-            if (!ok) {
-                throw new IllegalStateException(String.format(Locale.ROOT, template, args));
-            }
         }
     }
 }
