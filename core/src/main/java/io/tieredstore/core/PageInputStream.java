@@ -3,15 +3,17 @@ package io.tieredstore.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Streams a range of one object version through the store in chunks of pages, reading the next chunk
- * ahead on the store's fetch executor. Chunks start at one page and double up to maxPagesPerFetch, so the
- * first byte waits for one page only and memory stays at two chunks at most. Not thread-safe, as streams.
+ * Streams a range of one object version through the store in chunks of pages, reading the next
+ * {@value #READ_AHEAD} chunks ahead on the store's fetch executor. Chunks start at one page and double up to
+ * maxPagesPerFetch, so the first byte waits for one page only, and memory stays at {@value #READ_AHEAD} + 1
+ * chunks at most. Two chunks in flight (16 MiB by default) cover S3's first-byte latency at a few hundred
+ * MB/s, so a cold stream runs at about the origin's own speed. Not thread-safe, as streams.
  */
 final class PageInputStream extends InputStream {
     private final TieredStore store;
@@ -21,7 +23,10 @@ final class PageInputStream extends InputStream {
     private long nextChunkStart;
     private int chunkPages = 1;
     private ByteBuffer current = ByteBuffer.allocate(0);
-    private @Nullable CompletableFuture<ByteBuffer> ahead;
+    /** Chunks read ahead of the one being consumed. */
+    static final int READ_AHEAD = 2;
+
+    private final ArrayDeque<CompletableFuture<ByteBuffer>> ahead = new ArrayDeque<>();
     private boolean closed;
 
     PageInputStream(TieredStore store, ObjectVersion version, long offset, long length) {
@@ -91,10 +96,9 @@ final class PageInputStream extends InputStream {
     }
 
     private ByteBuffer nextChunk() {
-        CompletableFuture<ByteBuffer> f = ahead;
-        ahead = null;
+        CompletableFuture<ByteBuffer> f = ahead.poll();
         ByteBuffer chunk = f != null ? TieredStore.await(f) : readChunk(takeChunkRange());
-        if (nextChunkStart < end) {
+        while (ahead.size() < READ_AHEAD && nextChunkStart < end) {
             long[] range = takeChunkRange();
             CompletableFuture<ByteBuffer> next = new CompletableFuture<>();
             try {
@@ -105,10 +109,10 @@ final class PageInputStream extends InputStream {
                         next.completeExceptionally(e);
                     }
                 });
-                ahead = next;
             } catch (RejectedExecutionException e) {
-                nextChunkStart = range[0]; // read it in line when it is needed
+                next.complete(readChunk(range)); // no executor: read it now, in line
             }
+            ahead.add(next);
         }
         return chunk;
     }
@@ -133,10 +137,9 @@ final class PageInputStream extends InputStream {
     }
 
     private void cancelAhead() {
-        CompletableFuture<ByteBuffer> f = ahead;
-        if (f != null) {
+        for (CompletableFuture<ByteBuffer> f : ahead) {
             f.cancel(false);
-            ahead = null;
         }
+        ahead.clear();
     }
 }
