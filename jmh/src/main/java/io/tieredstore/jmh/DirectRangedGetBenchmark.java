@@ -5,7 +5,6 @@ import io.tieredstore.testfixtures.FaultProxy;
 import io.tieredstore.testfixtures.LatencyProfile;
 import io.tieredstore.testfixtures.S3Clients;
 import io.tieredstore.testfixtures.S3Endpoint;
-import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,7 +20,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -55,10 +53,7 @@ public class DirectRangedGetBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         S3Endpoint endpoint = S3Endpoint.shared();
-        bucket = endpoint.newBucket();
-        byte[] data = new byte[OBJECT_BYTES];
-        new Random(1).nextBytes(data);
-        endpoint.directClient().putObject(b -> b.bucket(bucket).key("object"), RequestBody.fromBytes(data));
+        bucket = BenchObjects.bucketWithRandomObject(endpoint, "object", OBJECT_BYTES);
         proxy = endpoint.newProxy(FaultPlan.of(profile));
         s3 = S3Clients.sync(proxy.uri());
     }

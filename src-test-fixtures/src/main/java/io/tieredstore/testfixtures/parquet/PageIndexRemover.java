@@ -89,7 +89,8 @@ final class PageIndexRemover {
         return value;
     }
 
-    private static ByteBuffer readFully(FileChannel ch, long position, int length) throws IOException {
+    /** Reads exactly {@code length} bytes at {@code position}, or throws. */
+    static ByteBuffer readFully(FileChannel ch, long position, int length) throws IOException {
         if (position < 0 || length < 0) {
             throw new IOException("corrupt Parquet footer");
         }

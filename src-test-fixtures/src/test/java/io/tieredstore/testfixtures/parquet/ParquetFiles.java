@@ -111,32 +111,20 @@ final class ParquetFiles {
     static FileMetaData footer(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path)) {
             long size = ch.size();
-            ByteBuffer tail = read(ch, size - 8, 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer tail = PageIndexRemover.readFully(ch, size - 8, 8).order(ByteOrder.LITTLE_ENDIAN);
             int length = tail.getInt(0);
-            return Util.readFileMetaData(
-                    new ByteArrayInputStream(read(ch, size - 8 - length, length).array()));
+            return Util.readFileMetaData(new ByteArrayInputStream(
+                    PageIndexRemover.readFully(ch, size - 8 - length, length).array()));
         }
     }
 
     /** The page header at {@code offset}. */
     static PageHeader pageHeader(Path path, long offset) throws IOException {
         try (FileChannel ch = FileChannel.open(path)) {
-            InputStream in = new ByteArrayInputStream(read(ch, offset, (int) Math.min(4096, ch.size() - offset))
+            InputStream in = new ByteArrayInputStream(PageIndexRemover.readFully(
+                            ch, offset, (int) Math.min(4096, ch.size() - offset))
                     .array());
             return Util.readPageHeader(in);
         }
-    }
-
-    private static ByteBuffer read(FileChannel ch, long position, int length) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(length);
-        long at = position;
-        while (buffer.hasRemaining()) {
-            int n = ch.read(buffer, at);
-            if (n < 0) {
-                throw new IOException("unexpected end of file");
-            }
-            at += n;
-        }
-        return buffer;
     }
 }
