@@ -1,7 +1,10 @@
 package io.tieredstore.testfixtures;
 
 import com.adobe.testing.s3mock.S3MockApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -32,6 +35,11 @@ public final class S3Endpoint {
     private S3Endpoint() {
         Path root = Path.of(System.getProperty("tieredstore.s3mock.root", "target/s3mock"))
                 .toAbsolutePath();
+        try {
+            Files.createDirectories(root); // S3Mock answers 500 to every call if its root's parent is missing
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the S3 endpoint's root " + root, e);
+        }
         Map<String, Object> props = new HashMap<>(); // S3MockApplication.start removes keys: must be mutable
         props.put(S3MockApplication.PROP_HTTP_PORT, S3MockApplication.RANDOM_PORT);
         props.put(S3MockApplication.PROP_HTTPS_PORT, S3MockApplication.RANDOM_PORT);
