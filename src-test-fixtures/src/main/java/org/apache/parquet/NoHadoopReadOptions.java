@@ -19,6 +19,14 @@ public final class NoHadoopReadOptions {
 
     /** Options that read with {@code codecs}, without filters, with page checksum verification. */
     public static ParquetReadOptions create(CompressionCodecFactory codecs) {
+        return create(codecs, FilterCompat.NOOP);
+    }
+
+    /**
+     * Options that read with {@code codecs} and apply {@code filter} to row groups (statistics, dictionaries,
+     * bloom filters) and to pages (column indexes), with page checksum verification.
+     */
+    public static ParquetReadOptions create(CompressionCodecFactory codecs, FilterCompat.Filter filter) {
         return new ParquetReadOptions(
                 false, // useSignedStringMinMax
                 true, // useStatsFilter
@@ -29,7 +37,7 @@ public final class NoHadoopReadOptions {
                 true, // useBloomFilter
                 false, // useOffHeapDecryptBuffer
                 false, // useHadoopVectoredIo
-                FilterCompat.NOOP,
+                filter,
                 ParquetMetadataConverter.NO_FILTER,
                 codecs,
                 new HeapByteBufferAllocator(),

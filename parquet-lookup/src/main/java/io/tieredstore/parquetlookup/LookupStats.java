@@ -1,0 +1,31 @@
+package io.tieredstore.parquetlookup;
+
+/**
+ * An immutable snapshot of a lookup's counters since it was built.
+ *
+ * @param lookups keys looked up (each key of a {@code getAll} counts once)
+ * @param rowsReturned rows returned over all lookups
+ * @param objectsPruned objects skipped by their key range, per key
+ * @param rowGroupsPruned row groups skipped by statistics or a bloom filter, per key
+ * @param pagesPruned key pages skipped by the column index, per key
+ * @param bloomFilterPrunes row groups skipped by a bloom filter alone, per key
+ * @param pagesDecoded pages decompressed and decoded (each is then kept while the decoded bound allows)
+ * @param decodedHits pages served already decoded
+ * @param metadataLoads footers, page indexes, bloom filters and dictionaries parsed from bytes
+ * @param metadataHits the same, served from the metadata cache
+ * @param originRounds rounds of parallel reads during which the store fetched from the origin: the origin
+ *     round trips lookups waited for (exact while one call runs at a time; concurrent calls may each count
+ *     the other's fetches)
+ */
+public record LookupStats(
+        long lookups,
+        long rowsReturned,
+        long objectsPruned,
+        long rowGroupsPruned,
+        long pagesPruned,
+        long bloomFilterPrunes,
+        long pagesDecoded,
+        long decodedHits,
+        long metadataLoads,
+        long metadataHits,
+        long originRounds) {}

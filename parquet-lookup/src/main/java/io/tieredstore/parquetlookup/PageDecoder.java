@@ -1,0 +1,388 @@
+package io.tieredstore.parquetlookup;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32;
+import org.apache.parquet.bytes.ByteBufferInputStream;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.bytes.BytesUtils;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Dictionary;
+import org.apache.parquet.column.ValuesType;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.values.ValuesReader;
+import org.apache.parquet.column.values.dictionary.DictionaryValuesReader;
+import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
+import org.apache.parquet.format.CompressionCodec;
+import org.apache.parquet.format.DataPageHeader;
+import org.apache.parquet.format.DataPageHeaderV2;
+import org.apache.parquet.format.DictionaryPageHeader;
+import org.apache.parquet.format.Encoding;
+import org.apache.parquet.format.PageHeader;
+import org.apache.parquet.format.PageType;
+import org.apache.parquet.format.Type;
+import org.apache.parquet.format.Util;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Decodes one page of a flat column from its bytes (header included) with parquet-column's value readers: levels
+ * and values for data pages v1 and v2, every encoding parquet-column has, and dictionaries decoded once into
+ * primitive arrays so that dictionary-encoded pages cost an array load per value.
+ *
+ * <p>Every size is checked against the page's bytes and the caps before anything is allocated, a page checksum
+ * is verified when the writer stored one, and any failure of the decoders on bad bytes becomes a
+ * {@link CorruptParquetException}.
+ */
+final class PageDecoder {
+    private PageDecoder() {}
+
+    /** A parsed page header and where its body starts. */
+    record Header(PageHeader header, int bodyOffset) {}
+
+    /** A dictionary decoded into a primitive array (see {@link DecodedPage}). */
+    record Dict(Object values, int size, int weight) implements Weighted {}
+
+    /** Caps on what one page may make us allocate. */
+    record Limits(int maxPageBytes) {
+        int maxValues() {
+            return Math.max(1 << 16, maxPageBytes / 4);
+        }
+    }
+
+    /** Parses the page header at {@code offset} of {@code bytes} (at most {@code length} bytes long). */
+    static Header header(String object, byte[] bytes, int offset, int length) {
+        ByteArrayInputStream in = new ByteArrayInputStream(bytes, offset, length);
+        try {
+            PageHeader h = Util.readPageHeader(in);
+            int consumed = length - in.available();
+            return new Header(h, offset + consumed);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptParquetException(object, "unreadable page header at " + offset + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes a dictionary page whose header is {@code h}; {@code bytes} holds the whole page. */
+    static Dict dictionary(
+            String object, Schema.Leaf leaf, CompressionCodec codec, byte[] bytes, Header h, Limits limits) {
+        PageHeader header = h.header();
+        if (header.getType() != PageType.DICTIONARY_PAGE || !header.isSetDictionary_page_header()) {
+            throw new CorruptParquetException(
+                    object, "expected a dictionary page for " + leaf.name() + ", found " + header.getType());
+        }
+        DictionaryPageHeader d = header.getDictionary_page_header();
+        byte[] body = body(object, codec, bytes, h, limits);
+        int size = d.getNum_values();
+        if (size < 0 || size > limits.maxValues()) {
+            throw new CorruptParquetException(object, "dictionary of " + leaf.name() + " claims " + size + " values");
+        }
+        try {
+            DictionaryPage page = new DictionaryPage(
+                    BytesInput.from(body), body.length, size, org.apache.parquet.column.Encoding.PLAIN);
+            Dictionary dict = org.apache.parquet.column.Encoding.PLAIN.initDictionary(leaf.descriptor(), page);
+            Object values = newArray(leaf.type(), size);
+            for (int i = 0; i < size; i++) {
+                switch (leaf.type()) {
+                    case INT32 -> ((int[]) values)[i] = dict.decodeToInt(i);
+                    case INT64 -> ((long[]) values)[i] = dict.decodeToLong(i);
+                    case FLOAT -> ((float[]) values)[i] = dict.decodeToFloat(i);
+                    case DOUBLE -> ((double[]) values)[i] = dict.decodeToDouble(i);
+                    case BOOLEAN -> ((boolean[]) values)[i] = dict.decodeToBoolean(i);
+                    default -> ((byte[][]) values)[i] = dict.decodeToBinary(i).getBytes();
+                }
+            }
+            DecodedPage sized = new DecodedPage(0, size, null, values);
+            return new Dict(values, size, sized.weight);
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(object, "dictionary of " + leaf.name(), e);
+        }
+    }
+
+    /**
+     * Decodes a data page whose header is {@code h}; {@code bytes} holds the whole page.
+     *
+     * @param firstRow the page's first row within its row group
+     * @param expectedRows the rows the offset index gives the page, or -1 if unknown
+     */
+    static DecodedPage data(
+            String object,
+            Schema.Leaf leaf,
+            CompressionCodec codec,
+            byte[] bytes,
+            Header h,
+            @Nullable Dict dict,
+            long firstRow,
+            int expectedRows,
+            Limits limits) {
+        PageHeader header = h.header();
+        try {
+            if (header.getType() == PageType.DATA_PAGE && header.isSetData_page_header()) {
+                return v1(object, leaf, codec, bytes, h, dict, firstRow, expectedRows, limits);
+            }
+            if (header.getType() == PageType.DATA_PAGE_V2 && header.isSetData_page_header_v2()) {
+                return v2(object, leaf, codec, bytes, h, dict, firstRow, expectedRows, limits);
+            }
+        } catch (CorruptParquetException | UnsupportedParquetException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(object, "page of " + leaf.name() + " at row " + firstRow, e);
+        }
+        throw new CorruptParquetException(
+                object, "expected a data page of " + leaf.name() + ", found " + header.getType());
+    }
+
+    private static DecodedPage v1(
+            String object,
+            Schema.Leaf leaf,
+            CompressionCodec codec,
+            byte[] bytes,
+            Header h,
+            @Nullable Dict dict,
+            long firstRow,
+            int expectedRows,
+            Limits limits)
+            throws IOException {
+        DataPageHeader d = h.header().getData_page_header();
+        int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
+        byte[] body = body(object, codec, bytes, h, limits);
+        ByteBufferInputStream in = ByteBufferInputStream.wrap(ByteBuffer.wrap(body));
+        ValuesReader levels = null;
+        if (leaf.maxDefinition() > 0) {
+            levels = encoding(object, d.getDefinition_level_encoding())
+                    .getValuesReader(leaf.descriptor(), ValuesType.DEFINITION_LEVEL);
+            levels.initFromPage(n, in);
+        }
+        ValuesReader values = values(object, leaf, d.getEncoding(), dict);
+        values.initFromPage(n, in);
+        ValuesReader defs = levels;
+        return fill(leaf, firstRow, n, defs == null ? null : defs::readInteger, values, dict);
+    }
+
+    private static DecodedPage v2(
+            String object,
+            Schema.Leaf leaf,
+            CompressionCodec codec,
+            byte[] bytes,
+            Header h,
+            @Nullable Dict dict,
+            long firstRow,
+            int expectedRows,
+            Limits limits)
+            throws IOException {
+        PageHeader header = h.header();
+        DataPageHeaderV2 d = header.getData_page_header_v2();
+        int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
+        if (d.getNum_rows() != n) {
+            throw new CorruptParquetException(
+                    object,
+                    "flat column " + leaf.name() + " page has " + n + " values but " + d.getNum_rows() + " rows");
+        }
+        int compressed = header.getCompressed_page_size();
+        int uncompressed = header.getUncompressed_page_size();
+        int rl = d.getRepetition_levels_byte_length();
+        int dl = d.getDefinition_levels_byte_length();
+        checkSizes(object, bytes, h, limits);
+        if (rl < 0 || dl < 0 || rl + dl > compressed || rl + dl > uncompressed) {
+            throw new CorruptParquetException(object, "page v2 levels of " + (rl + dl) + " bytes do not fit the page");
+        }
+        verifyCrc(object, bytes, h);
+        int levelsAt = h.bodyOffset() + rl;
+        LevelSource defs = null;
+        if (leaf.maxDefinition() > 0) {
+            RunLengthBitPackingHybridDecoder decoder = new RunLengthBitPackingHybridDecoder(
+                    BytesUtils.getWidthFromMaxInt(leaf.maxDefinition()), new ByteArrayInputStream(bytes, levelsAt, dl));
+            defs = decoder::readInt;
+        }
+        int valuesAt = levelsAt + dl;
+        int valuesCompressed = compressed - rl - dl;
+        int valuesSize = uncompressed - rl - dl;
+        byte[] body = !d.isSetIs_compressed() || d.isIs_compressed()
+                ? Codecs.decompress(object, codec, bytes, valuesAt, valuesCompressed, valuesSize)
+                : Codecs.decompress(
+                        object, CompressionCodec.UNCOMPRESSED, bytes, valuesAt, valuesCompressed, valuesSize);
+        ValuesReader values = values(object, leaf, d.getEncoding(), dict);
+        values.initFromPage(n, ByteBufferInputStream.wrap(ByteBuffer.wrap(body)));
+        return fill(leaf, firstRow, n, defs, values, dict);
+    }
+
+    /** Where definition levels come from. */
+    private interface LevelSource {
+        int next() throws IOException;
+    }
+
+    private static DecodedPage fill(
+            Schema.Leaf leaf,
+            long firstRow,
+            int n,
+            @Nullable LevelSource defs,
+            ValuesReader reader,
+            @Nullable Dict dict)
+            throws IOException {
+        Object values = newArray(leaf.type(), n);
+        boolean[] nulls = null;
+        int max = leaf.maxDefinition();
+        Object dictValues = dict == null ? null : dict.values();
+        boolean byId = reader instanceof DictionaryValuesReader;
+        for (int i = 0; i < n; i++) {
+            if (defs != null && defs.next() != max) {
+                if (nulls == null) {
+                    nulls = new boolean[n];
+                }
+                nulls[i] = true;
+                continue;
+            }
+            if (byId && dictValues != null) {
+                int id = reader.readValueDictionaryId();
+                switch (leaf.type()) {
+                    case INT32 -> ((int[]) values)[i] = ((int[]) dictValues)[id];
+                    case INT64 -> ((long[]) values)[i] = ((long[]) dictValues)[id];
+                    case FLOAT -> ((float[]) values)[i] = ((float[]) dictValues)[id];
+                    case DOUBLE -> ((double[]) values)[i] = ((double[]) dictValues)[id];
+                    case BOOLEAN -> ((boolean[]) values)[i] = ((boolean[]) dictValues)[id];
+                    default -> ((byte[][]) values)[i] = ((byte[][]) dictValues)[id];
+                }
+                continue;
+            }
+            switch (leaf.type()) {
+                case INT32 -> ((int[]) values)[i] = reader.readInteger();
+                case INT64 -> ((long[]) values)[i] = reader.readLong();
+                case FLOAT -> ((float[]) values)[i] = reader.readFloat();
+                case DOUBLE -> ((double[]) values)[i] = reader.readDouble();
+                case BOOLEAN -> ((boolean[]) values)[i] = reader.readBoolean();
+                default -> ((byte[][]) values)[i] = reader.readBytes().getBytes();
+            }
+        }
+        if (leaf.type() == Type.FIXED_LEN_BYTE_ARRAY || leaf.type() == Type.INT96) {
+            int width = leaf.type() == Type.INT96
+                    ? 12
+                    : leaf.descriptor().getPrimitiveType().getTypeLength();
+            byte[][] b = (byte[][]) values;
+            for (int i = 0; i < n; i++) {
+                if (b[i] != null && b[i].length != width) {
+                    throw new IOException("fixed-length value of " + b[i].length + " bytes, not " + width);
+                }
+            }
+        }
+        return new DecodedPage(firstRow, n, nulls, values);
+    }
+
+    private static ValuesReader values(String object, Schema.Leaf leaf, Encoding encoding, @Nullable Dict dict) {
+        org.apache.parquet.column.Encoding e = encoding(object, encoding);
+        ColumnDescriptor descriptor = leaf.descriptor();
+        if (e.usesDictionary()) {
+            if (dict == null) {
+                throw new CorruptParquetException(
+                        object, "dictionary-encoded page of " + leaf.name() + " without a dictionary");
+            }
+            return new DictionaryValuesReader(new SizeOnlyDictionary(e, dict.size()));
+        }
+        try {
+            return e.getValuesReader(descriptor, ValuesType.VALUES);
+        } catch (RuntimeException unsupported) {
+            throw new UnsupportedParquetException(
+                    object, "encoding " + encoding + " is not supported for " + leaf.type() + " column " + leaf.name());
+        }
+    }
+
+    private static org.apache.parquet.column.Encoding encoding(String object, @Nullable Encoding encoding) {
+        if (encoding == null) {
+            throw new CorruptParquetException(object, "page without an encoding");
+        }
+        try {
+            return org.apache.parquet.column.Encoding.valueOf(encoding.name());
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedParquetException(object, "encoding " + encoding + " is not supported");
+        }
+    }
+
+    private static int count(String object, Schema.Leaf leaf, int n, int expectedRows, Limits limits) {
+        if (n < 0 || n > limits.maxValues()) {
+            throw new CorruptParquetException(object, "page of " + leaf.name() + " claims " + n + " values");
+        }
+        if (expectedRows >= 0 && n != expectedRows) {
+            throw new CorruptParquetException(
+                    object,
+                    "page of " + leaf.name() + " has " + n + " values, its offset index says " + expectedRows
+                            + " rows");
+        }
+        return n;
+    }
+
+    /** The page's body, checked against its checksum, decompressed to exactly the size its header says. */
+    private static byte[] body(String object, CompressionCodec codec, byte[] bytes, Header h, Limits limits) {
+        checkSizes(object, bytes, h, limits);
+        verifyCrc(object, bytes, h);
+        PageHeader header = h.header();
+        return Codecs.decompress(
+                object,
+                codec,
+                bytes,
+                h.bodyOffset(),
+                header.getCompressed_page_size(),
+                header.getUncompressed_page_size());
+    }
+
+    private static void checkSizes(String object, byte[] bytes, Header h, Limits limits) {
+        PageHeader header = h.header();
+        int compressed = header.getCompressed_page_size();
+        int uncompressed = header.getUncompressed_page_size();
+        if (compressed < 0 || uncompressed < 0) {
+            throw new CorruptParquetException(object, "negative page size");
+        }
+        if (compressed > limits.maxPageBytes() || uncompressed > limits.maxPageBytes()) {
+            throw new CorruptParquetException(
+                    object,
+                    "page of " + Math.max(compressed, uncompressed) + " bytes exceeds the cap of "
+                            + limits.maxPageBytes());
+        }
+        if (compressed > bytes.length - h.bodyOffset()) {
+            throw new CorruptParquetException(
+                    object, "page body of " + compressed + " bytes overruns its column chunk");
+        }
+    }
+
+    private static void verifyCrc(String object, byte[] bytes, Header h) {
+        PageHeader header = h.header();
+        if (!header.isSetCrc()) {
+            return;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, h.bodyOffset(), header.getCompressed_page_size());
+        if ((int) crc.getValue() != header.getCrc()) {
+            throw new CorruptParquetException(object, "page checksum mismatch at body offset " + h.bodyOffset());
+        }
+    }
+
+    private static Object newArray(Type type, int n) {
+        return switch (type) {
+            case INT32 -> new int[n];
+            case INT64 -> new long[n];
+            case FLOAT -> new float[n];
+            case DOUBLE -> new double[n];
+            case BOOLEAN -> new boolean[n];
+            default -> new byte[n][];
+        };
+    }
+
+    private static CorruptParquetException corrupt(String object, String what, Exception e) {
+        return new CorruptParquetException(object, what + " does not decode: " + e, e);
+    }
+
+    /**
+     * parquet-column's dictionary reader wants a {@link Dictionary} but, reading ids only, uses nothing of it; the
+     * decoded values live in {@link Dict}, so this stands in with just the size.
+     */
+    private static final class SizeOnlyDictionary extends Dictionary {
+        private final int size;
+
+        SizeOnlyDictionary(org.apache.parquet.column.Encoding encoding, int size) {
+            super(encoding);
+            this.size = size;
+        }
+
+        @Override
+        public int getMaxId() {
+            return size - 1;
+        }
+    }
+}
