@@ -1,5 +1,6 @@
 package io.tieredstore.parquetlookup;
 
+import io.tieredstore.parquetlookup.proto.LookupResultMessage;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -24,6 +25,20 @@ public record LookupResult(Object key, List<String> columns, List<Row> rows) {
     /** Whether no row matched. */
     public boolean isEmpty() {
         return rows.isEmpty();
+    }
+
+    /** The compact protobuf form, for shipping a result to another instance. */
+    public LookupResultMessage toProto() {
+        return ResultCodec.encode(this);
+    }
+
+    /**
+     * A result from its protobuf form; every value comes back with the Java type it had.
+     *
+     * @throws IllegalArgumentException if the message is not a well-formed result
+     */
+    public static LookupResult fromProto(LookupResultMessage message) {
+        return ResultCodec.decode(message);
     }
 
     /** The first matching row, or {@code null} when none matched. */
