@@ -218,6 +218,27 @@ class ParquetLookupTest {
         }
     }
 
+    @Test
+    void bloomFilters_pruneRowGroupsOfUnorderedKeys(S3Fixture s3) throws IOException {
+        ParquetTable t = table(15, 8_000, ParquetTable.KeyOrder.SHUFFLED)
+                .rowGroupRowLimit(1_000)
+                .keyBloomFilter(true)
+                .build();
+        List<String> keys = List.of(upload(s3, t, "bloom.parquet"));
+        try (TieredStore store = store(s3, new MapTier("map"));
+                ParquetLookup lookup = lookup(store, s3, keys)) {
+            for (long k = 0; k < t.distinctKeys(); k += 97) {
+                assertEquals(
+                        expected(List.of(t), keys, t.distinctKey(k)),
+                        lookup.get(t.distinctKey(k)).rows());
+                assertTrue(lookup.get(t.absentKeyAfter(k)).isEmpty());
+            }
+            LookupStats stats = lookup.stats();
+            // shuffled keys: every row group's range covers nearly every key, so only the filters prune
+            assertTrue(stats.bloomFilterPrunes() > 7 * 80, stats.toString());
+        }
+    }
+
     /* --------------- tables and versions --------------- */
 
     @Test

@@ -272,6 +272,7 @@ public final class ParquetTable {
         private boolean pageIndexes = true;
         private boolean dictionary = true;
         private boolean dataPageV2 = false;
+        private boolean keyBloomFilter = false;
         private long seed = 42;
 
         private Builder() {}
@@ -384,6 +385,12 @@ public final class ParquetTable {
             return this;
         }
 
+        /** Whether to write a bloom filter for the key column of every row group (default false; needs page indexes). */
+        public Builder keyBloomFilter(boolean enabled) {
+            this.keyBloomFilter = enabled;
+            return this;
+        }
+
         /** Seed of every key permutation and cell value (default 42). */
         public Builder seed(long seed) {
             this.seed = seed;
@@ -409,6 +416,7 @@ public final class ParquetTable {
     private final boolean pageIndexes;
     private final boolean dictionary;
     private final boolean dataPageV2;
+    private final boolean keyBloomFilter;
     private final long seed;
 
     private final long distinctKeys;
@@ -433,6 +441,10 @@ public final class ParquetTable {
         this.pageIndexes = b.pageIndexes;
         this.dictionary = b.dictionary;
         this.dataPageV2 = b.dataPageV2;
+        this.keyBloomFilter = b.keyBloomFilter;
+        if (keyBloomFilter && !pageIndexes) {
+            throw new IllegalArgumentException("a key bloom filter needs page indexes (their remover expects none)");
+        }
         this.seed = b.seed;
 
         this.distinctKeys = (rows + duplicates - 1) / duplicates;
@@ -725,6 +737,7 @@ public final class ParquetTable {
                 .withPageRowCountLimit(pageRowLimit)
                 .withDictionaryEncoding(dictionary)
                 .withWriterVersion(dataPageV2 ? WriterVersion.PARQUET_2_0 : WriterVersion.PARQUET_1_0)
+                .withBloomFilterEnabled(KEY_COLUMN, keyBloomFilter)
                 .build();
         try (writer) {
             for (long r = 0; r < rows; r++) {
@@ -759,6 +772,7 @@ public final class ParquetTable {
                 + duplicates + ", columns=" + columns.size() + ", codec=" + codec + ", rowGroupSize=" + rowGroupSize
                 + ", rowGroupRowLimit=" + rowGroupRowLimit + ", pageSize=" + pageSize + ", pageRowLimit=" + pageRowLimit
                 + ", pageIndexes=" + pageIndexes + ", dictionary=" + dictionary + ", dataPageV2=" + dataPageV2
+                + ", keyBloomFilter=" + keyBloomFilter
                 + ", seed="
                 + seed + "}";
     }
