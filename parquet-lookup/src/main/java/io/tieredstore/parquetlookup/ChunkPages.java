@@ -98,6 +98,7 @@ final class ChunkPages implements Weighted {
             OffsetIndex index,
             @Nullable ColumnIndex columnIndex,
             @Nullable KeyDomain domain,
+            boolean nullable,
             long chunkStart,
             long chunkEnd,
             long rows) {
@@ -127,12 +128,17 @@ final class ChunkPages implements Weighted {
         int dictionarySize = dictionaryOffset < 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, offset[0] - chunkStart);
         Pruner pruner = null;
         if (columnIndex != null && domain != null && domain.ordered()) {
-            pruner = pruner(object, columnIndex, domain, n);
+            pruner = pruner(object, columnIndex, domain, n, nullable);
         }
         return new ChunkPages(codec, offset, size, first, rows, dictionaryOffset, dictionarySize, pruner);
     }
 
-    private static Pruner pruner(String object, ColumnIndex index, KeyDomain domain, int n) {
+    /**
+     * A pruner from the column index, or null if the index can't be trusted: some writers emit an index
+     * without statistics that marks every page of a required column as all-null, with null counts of -1.
+     */
+    private static @Nullable Pruner pruner(
+            String object, ColumnIndex index, KeyDomain domain, int n, boolean nullable) {
         List<Boolean> nullPages = index.getNull_pages();
         List<java.nio.ByteBuffer> mins = index.getMin_values();
         List<java.nio.ByteBuffer> maxs = index.getMax_values();
@@ -147,8 +153,13 @@ final class ChunkPages implements Weighted {
         Object[] lo = new Object[n];
         Object[] hi = new Object[n];
         boolean[] empty = new boolean[n];
+        List<Long> nullCounts = index.isSetNull_counts() ? index.getNull_counts() : null;
         for (int p = 0; p < n; p++) {
             empty[p] = nullPages.get(p);
+            boolean unknownNulls = nullCounts != null && (nullCounts.size() != n || nullCounts.get(p) < 0);
+            if (empty[p] && (!nullable || unknownNulls)) {
+                return null;
+            }
             if (!empty[p]) {
                 lo[p] = domain.stat(bytes(mins.get(p)));
                 hi[p] = domain.stat(bytes(maxs.get(p)));

@@ -146,7 +146,7 @@ final class FileMeta implements Weighted {
             empty[g] = rows == 0;
             Statistics s = km.isSetStatistics() ? km.getStatistics() : null;
             if (s != null) {
-                if (s.isSetNull_count() && s.getNull_count() == rows) {
+                if (s.isSetNull_count() && s.getNull_count() == rows && key.maxDefinition() > 0) {
                     empty[g] = true;
                 }
                 mins[g] = statistic(
@@ -206,7 +206,7 @@ final class FileMeta implements Weighted {
     }
 
     private static void checkChunk(String object, long length, ColumnMetaData m) {
-        long start = m.getData_page_offset();
+        long start = chunkStart(m);
         long size = m.getTotal_compressed_size();
         if (start < 0 || size < 0 || start > length || size > length - start) {
             throw new CorruptParquetException(
@@ -215,6 +215,17 @@ final class FileMeta implements Weighted {
         if (m.getCodec() == null) {
             throw new CorruptParquetException(object, "column chunk without a codec");
         }
+    }
+
+    /** Where a column chunk begins: its dictionary page if it has one before the data pages, else its first data page. */
+    static long chunkStart(ColumnMetaData m) {
+        long start = m.getData_page_offset();
+        if (m.isSetDictionary_page_offset()
+                && m.getDictionary_page_offset() > 0
+                && m.getDictionary_page_offset() < start) {
+            start = m.getDictionary_page_offset();
+        }
+        return start;
     }
 
     /**

@@ -557,7 +557,15 @@ final class TableEngine implements AutoCloseable {
                             index(m, cc.getColumn_index_offset(), cc.getColumn_index_length())));
                 }
                 return ChunkPages.fromIndex(
-                        m.object, md.getCodec(), offsets, pages, key ? m.domain : null, start, end, m.rows(rg));
+                        m.object,
+                        md.getCodec(),
+                        offsets,
+                        pages,
+                        key ? m.domain : null,
+                        leaf.maxDefinition() > 0,
+                        start,
+                        end,
+                        m.rows(rg));
             }
         } catch (IOException e) {
             throw new CorruptParquetException(
