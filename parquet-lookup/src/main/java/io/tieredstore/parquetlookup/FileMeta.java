@@ -142,6 +142,10 @@ final class FileMeta implements Weighted {
             if (row < 0) {
                 throw new CorruptParquetException(object, "row count overflows");
             }
+            checkValues(object, rg, g, key);
+            for (Schema.Leaf leaf : projection) {
+                checkValues(object, rg, g, leaf);
+            }
             ColumnMetaData km = rg.getColumns().get(key.chunk()).getMeta_data();
             empty[g] = rows == 0;
             Statistics s = km.isSetStatistics() ? km.getStatistics() : null;
@@ -203,6 +207,17 @@ final class FileMeta implements Weighted {
                 schema.isNested(name)
                         ? role + " " + name + " is nested or repeated; only flat columns can be read"
                         : "no " + role + " " + name);
+    }
+
+    /** A flat column has one value (null or not) per row; a row count that disagrees is corrupt. */
+    private static void checkValues(String object, RowGroup rg, int g, Schema.Leaf leaf) {
+        long values = rg.getColumns().get(leaf.chunk()).getMeta_data().getNum_values();
+        if (values != rg.getNum_rows()) {
+            throw new CorruptParquetException(
+                    object,
+                    "row group " + g + " has " + rg.getNum_rows() + " rows but " + values + " values of flat column "
+                            + leaf.name());
+        }
     }
 
     private static void checkChunk(String object, long length, ColumnMetaData m) {

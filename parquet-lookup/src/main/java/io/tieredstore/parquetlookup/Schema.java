@@ -169,7 +169,7 @@ final class Schema {
         }
         Kind kind = kind(e, type);
         boolean unsigned = unsigned(e);
-        int scale = kind == Kind.DECIMAL ? scale(e) : 0;
+        int scale = kind == Kind.DECIMAL ? scale(object, e) : 0;
         if (scale < 0 || scale > 1000) {
             throw new CorruptParquetException(object, "decimal " + e.getName() + " has scale " + scale);
         }
@@ -268,11 +268,33 @@ final class Schema {
                 || c == ConvertedType.UINT_64;
     }
 
-    private static int scale(SchemaElement e) {
-        if (e.isSetLogicalType() && e.getLogicalType().isSetDECIMAL()) {
-            return e.getLogicalType().getDECIMAL().getScale();
+    /** A decimal's scale, which the logical type and the legacy fields must agree on when both are given. */
+    private static int scale(String object, SchemaElement e) {
+        boolean logical = e.isSetLogicalType() && e.getLogicalType().isSetDECIMAL();
+        boolean legacy = e.isSetConverted_type() && e.getConverted_type() == ConvertedType.DECIMAL;
+        if (logical) {
+            int scale = e.getLogicalType().getDECIMAL().getScale();
+            int precision = e.getLogicalType().getDECIMAL().getPrecision();
+            if (legacy
+                    && ((e.isSetScale() && e.getScale() != scale)
+                            || (e.isSetPrecision() && e.getPrecision() != precision))) {
+                throw new CorruptParquetException(
+                        object, "decimal " + e.getName() + " has two different scales or precisions");
+            }
+            return checked(object, e, scale, precision);
         }
-        return e.isSetScale() ? e.getScale() : 0;
+        if (!e.isSetScale() || !e.isSetPrecision()) {
+            throw new CorruptParquetException(object, "decimal " + e.getName() + " without a scale and precision");
+        }
+        return checked(object, e, e.getScale(), e.getPrecision());
+    }
+
+    private static int checked(String object, SchemaElement e, int scale, int precision) {
+        if (precision <= 0 || scale < 0 || scale > precision) {
+            throw new CorruptParquetException(
+                    object, "decimal " + e.getName() + " has precision " + precision + " and scale " + scale);
+        }
+        return scale;
     }
 
     private static boolean utc(SchemaElement e) {
