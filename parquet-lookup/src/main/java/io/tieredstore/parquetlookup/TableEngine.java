@@ -246,10 +246,13 @@ final class TableEngine implements AutoCloseable {
         FileMeta[] files = files(call, names, versions);
 
         // prune objects and row groups
+        Table table = table(versions, files);
         List<Task> tasks = new ArrayList<>();
         for (int q = 0; q < keys.size(); q++) {
             Object key = keys.get(q);
-            for (int f = 0; f < fileCount; f++) {
+            int[] candidates = table.candidates(key);
+            objectsPruned.add(fileCount - candidates.length);
+            for (int f : candidates) {
                 FileMeta m = files[f];
                 Object nk = m.domain.normalize(key);
                 if (nk == null) {
@@ -403,6 +406,79 @@ final class TableEngine implements AutoCloseable {
         }
         lookups.add(keys.size());
         return out;
+    }
+
+    /**
+     * The objects of one listing at the versions read, with a pruner over their key ranges when every object
+     * has the same key type and usable statistics: then objects ordered by key (as partitioned or sorted
+     * writes produce) are found by binary search, and others by one comparison each.
+     */
+    private static final class Table {
+        private final ObjectVersion[] versions;
+        private final @Nullable KeyDomain domain;
+        private final @Nullable Pruner pruner;
+
+        Table(ObjectVersion[] versions, @Nullable KeyDomain domain, @Nullable Pruner pruner) {
+            this.versions = versions;
+            this.domain = domain;
+            this.pruner = pruner;
+        }
+
+        boolean isOf(ObjectVersion[] current) {
+            return Arrays.equals(versions, current);
+        }
+
+        int[] candidates(Object key) {
+            int n = versions.length;
+            Object nk = domain == null ? null : domain.normalize(key);
+            if (pruner == null || nk == null) {
+                int[] all = new int[n];
+                for (int f = 0; f < n; f++) {
+                    all[f] = f;
+                }
+                return all;
+            }
+            return pruner.candidates(nk);
+        }
+    }
+
+    private volatile @Nullable Table table;
+
+    private Table table(ObjectVersion[] versions, FileMeta[] files) {
+        Table known = table;
+        if (known != null && known.isOf(versions)) {
+            return known;
+        }
+        KeyDomain domain = files.length == 0 ? null : files[0].domain;
+        boolean same = domain != null;
+        for (FileMeta m : files) {
+            same &= m.statisticsUsable() && sameKeyType(m.key, files[0].key);
+        }
+        Pruner pruner = null;
+        if (same) {
+            Object[] mins = new Object[files.length];
+            Object[] maxs = new Object[files.length];
+            boolean[] empty = new boolean[files.length];
+            for (int f = 0; f < files.length; f++) {
+                mins[f] = files[f].min;
+                maxs[f] = files[f].max;
+                empty[f] = files[f].rowGroupPruner.live() == 0;
+            }
+            pruner = new Pruner(Objects.requireNonNull(domain), mins, maxs, empty);
+        }
+        Table built = new Table(versions.clone(), same ? domain : null, pruner);
+        table = built;
+        return built;
+    }
+
+    private static boolean sameKeyType(Schema.Leaf a, Schema.Leaf b) {
+        return a.type() == b.type()
+                && a.kind() == b.kind()
+                && a.unsigned() == b.unsigned()
+                && a.scale() == b.scale()
+                && a.utc() == b.utc()
+                && a.descriptor().getPrimitiveType().getTypeLength()
+                        == b.descriptor().getPrimitiveType().getTypeLength();
     }
 
     private static int[] liveRowGroups(FileMeta m) {
