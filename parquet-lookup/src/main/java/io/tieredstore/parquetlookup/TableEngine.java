@@ -50,9 +50,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * cached: (1) footers of every object; (2) per candidate row group, the key chunk's offset and column indexes and
  * the projected chunks' offset indexes (or, without a page index, the chunks' page headers, and for the key the
  * decoded pages themselves); (2b) bloom filters of row groups whose key pages are not ordered; (3) the candidate
- * key pages together with, when a key has at most PREFETCH_PAGES candidate pages, the projected pages covering
- * the same rows, and any dictionary not yet decoded; (4) projected pages the prefetch did not cover. With metadata
- * cached, a lookup therefore costs one round of origin reads: round 3.
+ * key pages together with, when a key has at most PREFETCH_PAGES candidate pages and a key page is not decoded
+ * yet, the projected pages covering that page's rows, and any dictionary not yet decoded; (4) projected pages
+ * the prefetch did not cover. With metadata cached, a lookup therefore costs one round of origin reads: round 3.
+ * The prefetch trades bytes for a round trip; when the key page is already decoded, the rows are known at once
+ * and round 4 reads exactly the projected pages that hold them.
  *
  * Threads: the executor only ever runs reads from the store and parsing of what they return; nothing it runs
  * waits for another task, so a small or saturated executor slows lookups but cannot deadlock them. Pages are
@@ -327,8 +329,10 @@ final class TableEngine implements AutoCloseable {
             pagesPruned.add(kc.count() - candidates.length);
             keyPages.put(t, candidates);
             for (int page : candidates) {
-                wanted.add(new PageRef(m.version, t.rowGroup(), m.key.chunk(), page));
-                if (candidates.length <= PREFETCH_PAGES) {
+                PageRef keyPage = new PageRef(m.version, t.rowGroup(), m.key.chunk(), page);
+                wanted.add(keyPage);
+                // prefetch only to save a round trip: a key page already decoded tells us the rows at once
+                if (candidates.length <= PREFETCH_PAGES && !decodedAlready(call, keyPage)) {
                     long from = kc.firstRow[page];
                     long to = from + kc.rowsOf(page);
                     if (to > from) {
@@ -893,6 +897,20 @@ final class TableEngine implements AutoCloseable {
             pagesDecoded.increment();
             keep(call, ref, page);
         }
+    }
+
+    /** Whether a page is decoded, in this call or in the cache (which it is then taken from). */
+    private boolean decodedAlready(Call call, PageRef ref) {
+        if (call.pages.containsKey(ref)) {
+            return true;
+        }
+        DecodedPage hit = decoded == null ? null : decoded.getIfPresent(ref);
+        if (hit == null) {
+            return false;
+        }
+        decodedHits.increment();
+        call.pages.put(ref, hit);
+        return true;
     }
 
     private static Schema.Leaf leaf(FileMeta m, int chunk) {
