@@ -2,8 +2,11 @@ package io.tieredstore.samples;
 
 import io.tieredstore.core.CacheStats;
 import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.pagestore.MemoryTier;
+import io.tieredstore.parquetlookup.LookupResult;
+import io.tieredstore.parquetlookup.ParquetLookup;
 import io.tieredstore.s3.CachingS3Client;
 import io.tieredstore.s3.S3Origin;
 import io.tieredstore.testfixtures.FaultPlan;
@@ -12,10 +15,12 @@ import io.tieredstore.testfixtures.LatencyProfile;
 import io.tieredstore.testfixtures.OriginCounters;
 import io.tieredstore.testfixtures.S3Clients;
 import io.tieredstore.testfixtures.S3Endpoint;
+import io.tieredstore.testfixtures.parquet.ParquetJavaLookup;
 import io.tieredstore.testfixtures.parquet.ParquetTable;
 import io.tieredstore.testfixtures.parquet.ParquetTable.Codec;
 import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
 import io.tieredstore.testfixtures.parquet.ParquetTable.ColumnType;
+import io.tieredstore.testfixtures.parquet.S3InputFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -43,6 +49,8 @@ public final class Demo {
     private static final String KEY = "tables/events/part-0.parquet";
     private static final int SMALL_READS = 40; // 4 KiB reads at random offsets: each touches a page
     private static final int LARGE_READS = 10;
+    private static final int LOOKUP_KEYS = 5;
+    private static final int HOT_LOOKUPS = 2_000;
 
     private final PrintStream out;
 
@@ -144,6 +152,7 @@ public final class Demo {
                 printTable(results);
                 printStats(store.stats());
             }
+            parquetLookups(table, bucket, written.bytes(), s3, counters);
         }
         out.printf("%nTotal %.1f s.%n", seconds(t0));
     }
@@ -234,15 +243,101 @@ public final class Demo {
         };
     }
 
+    /**
+     * Point lookups {@code SELECT name, amount, day, ts WHERE id = ?} on the same file, behind the same S3 model:
+     * parquet-java's reader over S3 (footer, page indexes and pages on every lookup) against {@link ParquetLookup}
+     * over a store of its own, cold (nothing cached), warm (metadata cached, the memory tier emptied before each
+     * lookup) and hot. Every key's rows are checked equal between the two readers and the table's own values.
+     */
+    private void parquetLookups(ParquetTable table, String bucket, long size, S3Client s3, OriginCounters counters)
+            throws IOException {
+        List<String> columns = List.of("name", "amount", "day", "ts");
+        long[] rows = new long[LOOKUP_KEYS];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (2L * i + 1) * table.rows() / (2L * rows.length); // spread: different row groups and pages
+        }
+        List<Row> results = new ArrayList<>();
+        S3InputFile file = S3InputFile.of(s3, bucket, KEY, size); // length known, as from a listing
+        List<List<List<@Nullable Object>>> reference = new ArrayList<>();
+        int[] next = {0};
+        results.add(measure("parquet-java on S3", "Parquet lookup, 4 of 7 columns", counters, rows.length, () -> {
+            try {
+                long key = (Long) table.key(rows[next[0]++]);
+                reference.add(ParquetJavaLookup.lookup(file, ParquetTable.KEY_COLUMN, key, columns));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        S3Origin origin = S3Origin.create(s3);
+        MemoryTier memory = MemoryTier.builder()
+                .capacity(256L << 20)
+                .pageSize(TieredStore.DEFAULT_PAGE_SIZE)
+                .build();
+        try (TieredStore store = TieredStore.builder()
+                        .origin(origin)
+                        .tier(memory)
+                        .consistency(bucket, "tables/", ConsistencyPolicy.IMMUTABLE)
+                        .build();
+                ParquetLookup lookup = ParquetLookup.builder()
+                        .store(store)
+                        .bucket(bucket)
+                        .objects(List.of(KEY))
+                        .keyColumn(ParquetTable.KEY_COLUMN)
+                        .columns(columns)
+                        .build()) {
+            List<LookupResult> ours = new ArrayList<>();
+            next[0] = 0;
+            results.add(measure("TieredStore, cold", "Parquet lookup, 4 of 7 columns", counters, 1, () -> {
+                ours.add(lookup.get(table.key(rows[next[0]++])));
+            }));
+            ObjectId object = new ObjectId(origin.id(), bucket, KEY);
+            results.add(measure(
+                    "TieredStore, warm", "Parquet lookup, 4 of 7 columns", counters, rows.length - 1, () -> {
+                        memory.invalidate(object); // pages gone, metadata kept
+                        ours.add(lookup.get(table.key(rows[next[0]++])));
+                    }));
+            results.add(measure("TieredStore, hot", "Parquet lookup, 4 of 7 columns", counters, HOT_LOOKUPS, () -> {
+                lookup.get(table.key(rows[next[0]++ % rows.length]));
+            }));
+            printTable(results);
+            out.println("  cold: nothing cached; warm: metadata cached, pages not (memory tier emptied before each"
+                    + " lookup); hot: all cached");
+            for (int i = 0; i < rows.length; i++) {
+                List<@Nullable Object> expected = new ArrayList<>();
+                for (String c : columns) {
+                    expected.add(table.value(c, rows[i]));
+                }
+                LookupResult r = ours.get(i);
+                if (r.rows().size() != 1
+                        || !r.rows().get(0).values().equals(expected)
+                        || !reference.get(i).equals(List.of(expected))) {
+                    throw new IllegalStateException("key " + r.key() + ": TieredStore " + r.rows() + ", parquet-java "
+                            + reference.get(i) + ", expected " + expected);
+                }
+            }
+            out.printf(
+                    "  %d keys checked: TieredStore and parquet-java return the same row, equal to the table's values"
+                            + " (e.g. id %s -> %s)%n",
+                    rows.length, ours.get(0).key(), ours.get(0).rows().get(0).values());
+            CacheStats stats = store.stats();
+            out.printf(
+                    "  lookup's store: S3 %,d HEADs, %,d ranged GETs, %.1f MiB; %s%n",
+                    stats.originStats(), stats.originFetches(), stats.originBytes() / 1048576.0, lookup.stats());
+        }
+    }
+
     private void printTable(List<Row> rows) {
         String format = "%-34s %-18s %5s %8s %12s %9s %9s%n";
         out.println();
         out.printf(format, "read", "path", "calls", "S3 reqs", "S3 bytes", "p50 ms", "max ms");
         out.printf(format, "-".repeat(34), "-".repeat(18), "-----", "-------", "--------", "------", "------");
+        String previous = "";
         for (Row r : rows) {
+            boolean first = !r.what().equals(previous);
+            previous = r.what();
             out.printf(
                     format,
-                    r.path().startsWith("direct") ? r.what() : "",
+                    first ? r.what() : "",
                     r.path(),
                     r.calls(),
                     r.requests(),
