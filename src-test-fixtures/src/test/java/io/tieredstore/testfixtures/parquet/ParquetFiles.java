@@ -3,15 +3,10 @@ package io.tieredstore.testfixtures.parquet;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.parquet.NoHadoopReadOptions;
@@ -26,9 +21,7 @@ import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
 import org.jspecify.annotations.Nullable;
 
 /** Reads files back for the tests, with parquet-java's own reader (no Hadoop) or straight from the footer. */
@@ -62,49 +55,7 @@ final class ParquetFiles {
      * generator: decimals from the annotation's scale, dates as epoch days, timestamps by unit, strings as UTF-8.
      */
     static @Nullable Object cell(Group row, int field) {
-        if (row.getFieldRepetitionCount(field) == 0) {
-            return null;
-        }
-        PrimitiveType type = row.getType().getType(field).asPrimitiveType();
-        LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
-        int scale = logical instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation d ? d.getScale() : -1;
-        return switch (type.getPrimitiveTypeName()) {
-            case INT32 -> {
-                int v = row.getInteger(field, 0);
-                if (scale >= 0) {
-                    yield BigDecimal.valueOf(v, scale);
-                }
-                yield logical instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation
-                        ? LocalDate.ofEpochDay(v)
-                        : (Object) v;
-            }
-            case INT64 -> {
-                long v = row.getLong(field, 0);
-                if (scale >= 0) {
-                    yield BigDecimal.valueOf(v, scale);
-                }
-                if (logical instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts) {
-                    yield switch (ts.getUnit()) {
-                        case MILLIS -> Instant.ofEpochMilli(v);
-                        case MICROS -> Instant.EPOCH.plus(v, ChronoUnit.MICROS);
-                        case NANOS -> Instant.EPOCH.plus(v, ChronoUnit.NANOS);
-                    };
-                }
-                yield v;
-            }
-            case FLOAT -> row.getFloat(field, 0);
-            case DOUBLE -> row.getDouble(field, 0);
-            case BOOLEAN -> row.getBoolean(field, 0);
-            case BINARY ->
-                logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
-                        ? row.getString(field, 0)
-                        : row.getBinary(field, 0).getBytes();
-            case FIXED_LEN_BYTE_ARRAY -> {
-                byte[] bytes = row.getBinary(field, 0).getBytes();
-                yield scale >= 0 ? new BigDecimal(new BigInteger(bytes), scale) : bytes;
-            }
-            case INT96 -> throw new AssertionError("INT96 not generated");
-        };
+        return ParquetJavaLookup.cell(row, field);
     }
 
     /** The footer of {@code path} as Thrift structures (parquet-format), without parquet-java's converter. */
