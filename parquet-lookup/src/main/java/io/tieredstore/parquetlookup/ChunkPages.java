@@ -80,11 +80,6 @@ final class ChunkPages implements Weighted {
         return new int[] {pageOf(from), pageOf(to - 1)};
     }
 
-    /** Whether pages are all candidates (no usable statistics) for this key column chunk. */
-    boolean unpruned() {
-        return pages == null;
-    }
-
     /**
      * The pages of a chunk from its offset index.
      *

@@ -62,9 +62,6 @@ abstract class KeyDomain {
         return compare(key, value(page, i)) == 0;
     }
 
-    /** The raw statistics encoding of an internal value (for indexes built from decoded pages). */
-    abstract byte[] encode(Object value);
-
     /** The bloom filter hash of {@code key}, or {@code null} if the filter can't be trusted for this type. */
     abstract @Nullable Long bloomHash(BlockSplitBloomFilter filter, Object key);
 
@@ -246,20 +243,6 @@ abstract class KeyDomain {
         }
 
         @Override
-        byte[] encode(Object value) {
-            long v = (Long) value;
-            return int32
-                    ? ByteBuffer.allocate(4)
-                            .order(ByteOrder.LITTLE_ENDIAN)
-                            .putInt((int) v)
-                            .array()
-                    : ByteBuffer.allocate(8)
-                            .order(ByteOrder.LITTLE_ENDIAN)
-                            .putLong(v)
-                            .array();
-        }
-
-        @Override
         @Nullable
         Long bloomHash(BlockSplitBloomFilter filter, Object key) {
             long k = (Long) key;
@@ -330,11 +313,6 @@ abstract class KeyDomain {
         }
 
         @Override
-        byte[] encode(Object value) {
-            return (byte[]) value;
-        }
-
-        @Override
         @Nullable
         Long bloomHash(BlockSplitBloomFilter filter, Object key) {
             return filter.hash(Binary.fromConstantByteArray((byte[]) key));
@@ -399,11 +377,6 @@ abstract class KeyDomain {
         }
 
         @Override
-        byte[] encode(Object value) {
-            return ((BigInteger) value).toByteArray();
-        }
-
-        @Override
         @Nullable
         Long bloomHash(BlockSplitBloomFilter filter, Object key) {
             return null; // a writer's byte form of a decimal need not be the minimal one we would hash
@@ -453,11 +426,6 @@ abstract class KeyDomain {
         @Override
         Object value(DecodedPage page, int i) {
             return ((byte[][]) page.values)[i];
-        }
-
-        @Override
-        byte[] encode(Object value) {
-            return (byte[]) value;
         }
 
         @Override
