@@ -31,8 +31,9 @@ final class LookupHarness {
     static final String DATA_PROPERTY = "tieredstore.sharedData";
 
     /**
-     * The shared data directory: the system property {@value #DATA_PROPERTY}, else {@code shared/data} found beside
-     * the project root, walking up from {@code user.dir}. Fails (never skips) when it is missing.
+     * The directory holding {@code parquet-testing/}: the system property {@value #DATA_PROPERTY}, else the copy in
+     * this module's test resources, else {@code shared/data} found walking up from {@code user.dir}. Fails (never
+     * skips) when there is none.
      */
     static Path sharedData() {
         String configured = System.getProperty(DATA_PROPERTY);
@@ -42,6 +43,12 @@ final class LookupHarness {
                     Files.isDirectory(p.resolve("parquet-testing")),
                     DATA_PROPERTY + "=" + p + " has no parquet-testing/");
             return p;
+        }
+        // the copy kept with the tests (parquet-lookup/src/test/resources), so a clone alone runs them
+        Path vendored = Path.of(System.getProperty("user.dir"), "src", "test", "resources")
+                .toAbsolutePath();
+        if (Files.isDirectory(vendored.resolve("parquet-testing"))) {
+            return vendored;
         }
         for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null; d = d.getParent()) {
             Path candidate = d.resolve("shared").resolve("data");
