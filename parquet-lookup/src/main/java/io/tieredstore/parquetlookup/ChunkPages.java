@@ -99,6 +99,7 @@ final class ChunkPages implements Weighted {
             long rows) {
         List<PageLocation> locations = index.getPage_locations();
         int n = locations == null ? 0 : locations.size();
+        List<PageLocation> pages = locations == null ? List.of() : locations;
         if (n == 0 && rows > 0) {
             throw new CorruptParquetException(object, "offset index without pages for " + rows + " rows");
         }
@@ -106,7 +107,7 @@ final class ChunkPages implements Weighted {
         int[] size = new int[n];
         long[] first = new long[n];
         for (int p = 0; p < n; p++) {
-            PageLocation l = locations.get(p);
+            PageLocation l = pages.get(p);
             offset[p] = l.getOffset();
             size[p] = l.getCompressed_page_size();
             first[p] = l.getFirst_row_index();
@@ -145,8 +146,8 @@ final class ChunkPages implements Weighted {
                 || maxs.size() != n) {
             throw new CorruptParquetException(object, "column index does not match the offset index's " + n + " pages");
         }
-        Object[] lo = new Object[n];
-        Object[] hi = new Object[n];
+        @Nullable Object[] lo = new Object[n];
+        @Nullable Object[] hi = new Object[n];
         boolean[] empty = new boolean[n];
         List<Long> nullCounts = index.isSetNull_counts() ? index.getNull_counts() : null;
         for (int p = 0; p < n; p++) {

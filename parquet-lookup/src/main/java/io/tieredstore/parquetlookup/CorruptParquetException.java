@@ -1,5 +1,7 @@
 package io.tieredstore.parquetlookup;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A Parquet object could not be read because its bytes are not valid Parquet: truncated, malformed, hostile
  * (sizes past the configured caps, decompression bombs) or failing a checksum. The message names the object
@@ -20,6 +22,16 @@ public final class CorruptParquetException extends RuntimeException {
     public CorruptParquetException(String object, String what, Throwable cause) {
         super(object + ": " + what, cause);
         this.object = object;
+    }
+
+    /**
+     * {@code value}, a field the reader needs; Thrift leaves an unset field null, and a file without it is corrupt.
+     */
+    static <T> T required(String object, @Nullable T value, String what) {
+        if (value == null) {
+            throw new CorruptParquetException(object, what + " is missing");
+        }
+        return value;
     }
 
     /** The object, as {@code bucket/key}. */

@@ -3,6 +3,7 @@ package io.tieredstore.parquetlookup;
 import io.tieredstore.core.ObjectVersion;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Objects;
 import org.apache.parquet.format.ColumnChunk;
 import org.apache.parquet.format.ColumnMetaData;
 import org.apache.parquet.format.ColumnOrder;
@@ -68,12 +69,12 @@ final class FileMeta implements Weighted {
 
     /** The metadata of row group {@code rg}'s chunk of {@code leaf}. */
     ColumnMetaData chunk(int rg, Schema.Leaf leaf) {
-        return rowGroups.get(rg).getColumns().get(leaf.chunk()).getMeta_data();
+        return Objects.requireNonNull(columnChunk(rg, leaf).getMeta_data()); // checked by of()
     }
 
     /** The column chunk (with its index locations) of row group {@code rg} for {@code leaf}. */
     ColumnChunk columnChunk(int rg, Schema.Leaf leaf) {
-        return rowGroups.get(rg).getColumns().get(leaf.chunk());
+        return Objects.requireNonNull(rowGroups.get(rg).getColumns()).get(leaf.chunk()); // checked by of()
     }
 
     /** The number of rows of row group {@code rg}. */
@@ -99,7 +100,7 @@ final class FileMeta implements Weighted {
         if (footer.isSetEncryption_algorithm()) {
             throw new UnsupportedParquetException(object, "encrypted columns are not supported");
         }
-        Schema schema = Schema.parse(object, footer.getSchema());
+        Schema schema = Schema.parse(object, CorruptParquetException.required(object, footer.getSchema(), "schema"));
         Schema.Leaf key = column(object, schema, keyName, "key column");
         Schema.Leaf[] projection = new Schema.Leaf[projected.size()];
         for (int i = 0; i < projection.length; i++) {
@@ -110,8 +111,8 @@ final class FileMeta implements Weighted {
         List<RowGroup> groups = footer.getRow_groups() == null ? List.of() : footer.getRow_groups();
         int n = groups.size();
         long[] first = new long[n];
-        Object[] mins = new Object[n];
-        Object[] maxs = new Object[n];
+        @Nullable Object[] mins = new Object[n];
+        @Nullable Object[] maxs = new Object[n];
         boolean[] empty = new boolean[n];
         long row = 0;
         for (int g = 0; g < n; g++) {
@@ -135,7 +136,7 @@ final class FileMeta implements Weighted {
                     throw new UnsupportedParquetException(
                             object, "column chunk without plaintext metadata (encrypted?)");
                 }
-                checkChunk(object, version.length(), c.getMeta_data());
+                checkChunk(object, version.length(), Objects.requireNonNull(c.getMeta_data()));
             }
             first[g] = row;
             row += rows;
@@ -146,7 +147,8 @@ final class FileMeta implements Weighted {
             for (Schema.Leaf leaf : projection) {
                 checkValues(object, rg, g, leaf);
             }
-            ColumnMetaData km = rg.getColumns().get(key.chunk()).getMeta_data();
+            ColumnMetaData km =
+                    Objects.requireNonNull(rg.getColumns().get(key.chunk()).getMeta_data());
             empty[g] = rows == 0;
             Statistics s = km.isSetStatistics() ? km.getStatistics() : null;
             if (s != null) {
@@ -211,7 +213,10 @@ final class FileMeta implements Weighted {
 
     /** A flat column has one value (null or not) per row; a row count that disagrees is corrupt. */
     private static void checkValues(String object, RowGroup rg, int g, Schema.Leaf leaf) {
-        long values = rg.getColumns().get(leaf.chunk()).getMeta_data().getNum_values();
+        long values = Objects.requireNonNull(Objects.requireNonNull(rg.getColumns())
+                        .get(leaf.chunk())
+                        .getMeta_data())
+                .getNum_values();
         if (values != rg.getNum_rows()) {
             throw new CorruptParquetException(
                     object,
@@ -275,7 +280,9 @@ final class FileMeta implements Weighted {
             return false;
         }
         List<ColumnOrder> orders = footer.getColumn_orders();
-        return key.chunk() < orders.size() && orders.get(key.chunk()).isSetTYPE_ORDER();
+        return orders != null
+                && key.chunk() < orders.size()
+                && orders.get(key.chunk()).isSetTYPE_ORDER();
     }
 
     /** Whether the key's statistics (row groups and column index) can be compared in the key's order. */

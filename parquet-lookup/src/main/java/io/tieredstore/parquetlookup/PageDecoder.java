@@ -70,7 +70,8 @@ final class PageDecoder {
             throw new CorruptParquetException(
                     object, "expected a dictionary page for " + leaf.name() + ", found " + header.getType());
         }
-        DictionaryPageHeader d = header.getDictionary_page_header();
+        DictionaryPageHeader d =
+                CorruptParquetException.required(object, header.getDictionary_page_header(), "dictionary page header");
         byte[] body = body(object, codec, bytes, h, limits);
         int size = d.getNum_values();
         if (size < 0 || size > limits.maxValues()) {
@@ -142,7 +143,8 @@ final class PageDecoder {
             int expectedRows,
             Limits limits)
             throws IOException {
-        DataPageHeader d = h.header().getData_page_header();
+        DataPageHeader d =
+                CorruptParquetException.required(object, h.header().getData_page_header(), "data page header");
         int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
         byte[] body = body(object, codec, bytes, h, limits);
         ByteBufferInputStream in = ByteBufferInputStream.wrap(ByteBuffer.wrap(body));
@@ -170,7 +172,8 @@ final class PageDecoder {
             Limits limits)
             throws IOException {
         PageHeader header = h.header();
-        DataPageHeaderV2 d = header.getData_page_header_v2();
+        DataPageHeaderV2 d =
+                CorruptParquetException.required(object, header.getData_page_header_v2(), "data page v2 header");
         int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
         if (d.getNum_rows() != n) {
             throw new CorruptParquetException(
@@ -266,7 +269,8 @@ final class PageDecoder {
         return new DecodedPage(firstRow, n, nulls, values);
     }
 
-    private static ValuesReader values(String object, Schema.Leaf leaf, Encoding encoding, @Nullable Dict dict) {
+    private static ValuesReader values(
+            String object, Schema.Leaf leaf, @Nullable Encoding encoding, @Nullable Dict dict) {
         org.apache.parquet.column.Encoding e = encoding(object, encoding);
         ColumnDescriptor descriptor = leaf.descriptor();
         if (e.usesDictionary()) {

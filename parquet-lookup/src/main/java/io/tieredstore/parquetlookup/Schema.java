@@ -184,9 +184,10 @@ final class Schema {
         if (type == Type.FIXED_LEN_BYTE_ARRAY) {
             builder = builder.length(length);
         }
-        PrimitiveType primitive = builder.named(e.getName());
-        ColumnDescriptor descriptor = new ColumnDescriptor(new String[] {e.getName()}, primitive, 0, optional ? 1 : 0);
-        return new Leaf(e.getName(), chunk, type, optional ? 1 : 0, kind, unsigned, scale, utc(e), descriptor);
+        String name = CorruptParquetException.required(object, e.getName(), "a column's name");
+        PrimitiveType primitive = builder.named(name);
+        ColumnDescriptor descriptor = new ColumnDescriptor(new String[] {name}, primitive, 0, optional ? 1 : 0);
+        return new Leaf(name, chunk, type, optional ? 1 : 0, kind, unsigned, scale, utc(e), descriptor);
     }
 
     private static Kind kind(SchemaElement e, Type type) {
@@ -220,13 +221,13 @@ final class Schema {
 
     private static Kind int64(@Nullable LogicalType logical, @Nullable ConvertedType converted) {
         if (logical != null && logical.isSetTIMESTAMP()) {
-            TimeUnit unit = logical.getTIMESTAMP().getUnit();
+            TimeUnit unit = unit(logical.getTIMESTAMP().getUnit());
             return unit.isSetMILLIS()
                     ? Kind.TIMESTAMP_MILLIS
                     : unit.isSetMICROS() ? Kind.TIMESTAMP_MICROS : Kind.TIMESTAMP_NANOS;
         }
         if (logical != null && logical.isSetTIME()) {
-            TimeUnit unit = logical.getTIME().getUnit();
+            TimeUnit unit = unit(logical.getTIME().getUnit());
             return unit.isSetMICROS() ? Kind.TIME_MICROS : Kind.TIME_NANOS;
         }
         if (converted == ConvertedType.TIMESTAMP_MILLIS) {
@@ -257,9 +258,18 @@ final class Schema {
         return Kind.BYTES;
     }
 
+    /** A time unit, which a TIME or TIMESTAMP type must have (the footer's parser maps this to a corrupt file). */
+    private static TimeUnit unit(@Nullable TimeUnit unit) {
+        if (unit == null) {
+            throw new IllegalArgumentException("a time or timestamp type without a unit");
+        }
+        return unit;
+    }
+
     private static boolean unsigned(SchemaElement e) {
-        if (e.isSetLogicalType() && e.getLogicalType().isSetINTEGER()) {
-            return !e.getLogicalType().getINTEGER().isIsSigned();
+        LogicalType logical = e.getLogicalType();
+        if (logical != null && logical.isSetINTEGER()) {
+            return !logical.getINTEGER().isIsSigned();
         }
         ConvertedType c = e.isSetConverted_type() ? e.getConverted_type() : null;
         return c == ConvertedType.UINT_8
@@ -270,11 +280,12 @@ final class Schema {
 
     /** A decimal's scale, which the logical type and the legacy fields must agree on when both are given. */
     private static int scale(String object, SchemaElement e) {
-        boolean logical = e.isSetLogicalType() && e.getLogicalType().isSetDECIMAL();
+        LogicalType type = e.getLogicalType();
+        boolean logical = type != null && type.isSetDECIMAL();
         boolean legacy = e.isSetConverted_type() && e.getConverted_type() == ConvertedType.DECIMAL;
-        if (logical) {
-            int scale = e.getLogicalType().getDECIMAL().getScale();
-            int precision = e.getLogicalType().getDECIMAL().getPrecision();
+        if (type != null && logical) {
+            int scale = type.getDECIMAL().getScale();
+            int precision = type.getDECIMAL().getPrecision();
             if (legacy
                     && ((e.isSetScale() && e.getScale() != scale)
                             || (e.isSetPrecision() && e.getPrecision() != precision))) {
@@ -298,8 +309,9 @@ final class Schema {
     }
 
     private static boolean utc(SchemaElement e) {
-        if (e.isSetLogicalType() && e.getLogicalType().isSetTIMESTAMP()) {
-            return e.getLogicalType().getTIMESTAMP().isIsAdjustedToUTC();
+        LogicalType logical = e.getLogicalType();
+        if (logical != null && logical.isSetTIMESTAMP()) {
+            return logical.getTIMESTAMP().isIsAdjustedToUTC();
         }
         return true; // converted TIMESTAMP_* and INT96 are instants
     }

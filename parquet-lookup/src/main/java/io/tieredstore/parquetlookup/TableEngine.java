@@ -28,11 +28,16 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
+import org.apache.parquet.format.BloomFilterAlgorithm;
+import org.apache.parquet.format.BloomFilterCompression;
+import org.apache.parquet.format.BloomFilterHash;
 import org.apache.parquet.format.BloomFilterHeader;
 import org.apache.parquet.format.ColumnChunk;
 import org.apache.parquet.format.ColumnIndex;
 import org.apache.parquet.format.ColumnMetaData;
 import org.apache.parquet.format.CompressionCodec;
+import org.apache.parquet.format.DataPageHeader;
+import org.apache.parquet.format.DataPageHeaderV2;
 import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.OffsetIndex;
 import org.apache.parquet.format.PageHeader;
@@ -460,8 +465,8 @@ final class TableEngine implements AutoCloseable {
         }
         Pruner pruner = null;
         if (same) {
-            Object[] mins = new Object[files.length];
-            Object[] maxs = new Object[files.length];
+            @Nullable Object[] mins = new Object[files.length];
+            @Nullable Object[] maxs = new Object[files.length];
             boolean[] empty = new boolean[files.length];
             for (int f = 0; f < files.length; f++) {
                 mins[f] = files[f].min;
@@ -612,10 +617,11 @@ final class TableEngine implements AutoCloseable {
 
     private ChunkPages loadChunk(Call call, FileMeta m, int rg, Schema.Leaf leaf, boolean key) {
         ColumnChunk cc = m.columnChunk(rg, leaf);
-        ColumnMetaData md = cc.getMeta_data();
-        if (!Codecs.supported(md.getCodec())) {
+        ColumnMetaData md = m.chunk(rg, leaf);
+        CompressionCodec codec = Objects.requireNonNull(md.getCodec()); // FileMeta checked every chunk has one
+        if (!Codecs.supported(codec)) {
             throw new UnsupportedParquetException(
-                    m.object, "codec " + md.getCodec() + " of column " + leaf.name() + " is not supported");
+                    m.object, "codec " + codec + " of column " + leaf.name() + " is not supported");
         }
         long start = md.getData_page_offset();
         if (md.isSetDictionary_page_offset()
@@ -638,7 +644,7 @@ final class TableEngine implements AutoCloseable {
                 }
                 return ChunkPages.fromIndex(
                         m.object,
-                        md.getCodec(),
+                        codec,
                         offsets,
                         pages,
                         key ? m.domain : null,
@@ -693,11 +699,11 @@ final class TableEngine implements AutoCloseable {
                 dictionaryAt = pos;
                 dictionarySize = (int) size;
             } else if (ph.getType() == PageType.DATA_PAGE || ph.getType() == PageType.DATA_PAGE_V2) {
+                DataPageHeader v1 = ph.getData_page_header();
+                DataPageHeaderV2 v2 = ph.getData_page_header_v2();
                 long rows = ph.getType() == PageType.DATA_PAGE
-                        ? (ph.isSetData_page_header() ? ph.getData_page_header().getNum_values() : -1)
-                        : (ph.isSetData_page_header_v2()
-                                ? ph.getData_page_header_v2().getNum_rows()
-                                : -1);
+                        ? (v1 != null ? v1.getNum_values() : -1)
+                        : (v2 != null ? v2.getNum_rows() : -1);
                 if (rows < 0) {
                     throw new CorruptParquetException(m.object, "data page of " + leaf.name() + " without a row count");
                 }
@@ -720,7 +726,7 @@ final class TableEngine implements AutoCloseable {
             size[p] = (int) pages.get(p)[1];
             first[p] = pages.get(p)[2];
         }
-        CompressionCodec codec = m.chunk(rg, leaf).getCodec();
+        CompressionCodec codec = Objects.requireNonNull(m.chunk(rg, leaf).getCodec()); // checked by FileMeta
         Pruner pruner = null;
         if (key) {
             PageDecoder.Dict dict = null;
@@ -795,9 +801,15 @@ final class TableEngine implements AutoCloseable {
         }
         int consumed = head.length - in.available();
         int bytes = header.getNumBytes();
-        if (!header.getAlgorithm().isSetBLOCK()
-                || !header.getHash().isSetXXHASH()
-                || !header.getCompression().isSetUNCOMPRESSED()) {
+        BloomFilterAlgorithm algorithm = header.getAlgorithm();
+        BloomFilterHash hash = header.getHash();
+        BloomFilterCompression compression = header.getCompression();
+        if (algorithm == null
+                || hash == null
+                || compression == null
+                || !algorithm.isSetBLOCK()
+                || !hash.isSetXXHASH()
+                || !compression.isSetUNCOMPRESSED()) {
             return new Bloom(null, 64); // a kind we don't know: prune nothing
         }
         if (bytes <= 0 || bytes > BlockSplitBloomFilter.UPPER_BOUND_BYTES || bytes > length - offset - consumed) {
