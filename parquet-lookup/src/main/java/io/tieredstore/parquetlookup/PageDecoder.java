@@ -62,9 +62,9 @@ final class PageDecoder {
         }
     }
 
-    /** Decodes a dictionary page whose header is {@code h}; {@code bytes} holds the whole page. */
-    static Dict dictionary(
-            String object, Schema.Leaf leaf, CompressionCodec codec, byte[] bytes, Header h, Limits limits) {
+    /** Decodes a dictionary page; {@code bytes} holds the whole page, header first. */
+    static Dict dictionary(String object, Schema.Leaf leaf, CompressionCodec codec, byte[] bytes, Limits limits) {
+        Header h = header(object, bytes, 0, bytes.length);
         PageHeader header = h.header();
         if (header.getType() != PageType.DICTIONARY_PAGE || !header.isSetDictionary_page_header()) {
             throw new CorruptParquetException(
@@ -100,7 +100,7 @@ final class PageDecoder {
     }
 
     /**
-     * Decodes a data page whose header is {@code h}; {@code bytes} holds the whole page.
+     * Decodes a data page; {@code bytes} holds the whole page, header first.
      *
      * @param firstRow the page's first row within its row group
      * @param expectedRows the rows the offset index gives the page, or -1 if unknown
@@ -110,18 +110,19 @@ final class PageDecoder {
             Schema.Leaf leaf,
             CompressionCodec codec,
             byte[] bytes,
-            Header h,
             @Nullable Dict dict,
             long firstRow,
             int expectedRows,
             Limits limits) {
+        Header h = header(object, bytes, 0, bytes.length);
         PageHeader header = h.header();
+        Page page = new Page(object, leaf, codec, bytes, h, dict, firstRow, expectedRows, limits);
         try {
             if (header.getType() == PageType.DATA_PAGE && header.isSetData_page_header()) {
-                return v1(object, leaf, codec, bytes, h, dict, firstRow, expectedRows, limits);
+                return v1(page);
             }
             if (header.getType() == PageType.DATA_PAGE_V2 && header.isSetData_page_header_v2()) {
-                return v2(object, leaf, codec, bytes, h, dict, firstRow, expectedRows, limits);
+                return v2(page);
             }
         } catch (CorruptParquetException | UnsupportedParquetException e) {
             throw e;
@@ -132,21 +133,15 @@ final class PageDecoder {
                 object, "expected a data page of " + leaf.name() + ", found " + header.getType());
     }
 
-    private static DecodedPage v1(
-            String object,
-            Schema.Leaf leaf,
-            CompressionCodec codec,
-            byte[] bytes,
-            Header h,
-            @Nullable Dict dict,
-            long firstRow,
-            int expectedRows,
-            Limits limits)
-            throws IOException {
+    private static DecodedPage v1(Page p) throws IOException {
+        String object = p.object;
+        Schema.Leaf leaf = p.leaf;
+        byte[] bytes = p.bytes;
+        Header h = p.h;
         DataPageHeader d =
                 CorruptParquetException.required(object, h.header().getData_page_header(), "data page header");
-        int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
-        byte[] body = body(object, codec, bytes, h, limits);
+        int n = count(object, leaf, d.getNum_values(), p.expectedRows, p.limits);
+        byte[] body = body(object, p.codec, bytes, h, p.limits);
         ByteBufferInputStream in = ByteBufferInputStream.wrap(ByteBuffer.wrap(body));
         ValuesReader levels = null;
         if (leaf.maxDefinition() > 0) {
@@ -154,27 +149,21 @@ final class PageDecoder {
                     .getValuesReader(leaf.descriptor(), ValuesType.DEFINITION_LEVEL);
             levels.initFromPage(n, in);
         }
-        ValuesReader values = values(object, leaf, d.getEncoding(), dict);
+        ValuesReader values = values(object, leaf, d.getEncoding(), p.dict);
         values.initFromPage(n, in);
         ValuesReader defs = levels;
-        return fill(leaf, firstRow, n, defs == null ? null : defs::readInteger, values, dict);
+        return fill(leaf, p.firstRow, n, defs == null ? null : defs::readInteger, values, p.dict);
     }
 
-    private static DecodedPage v2(
-            String object,
-            Schema.Leaf leaf,
-            CompressionCodec codec,
-            byte[] bytes,
-            Header h,
-            @Nullable Dict dict,
-            long firstRow,
-            int expectedRows,
-            Limits limits)
-            throws IOException {
+    private static DecodedPage v2(Page p) throws IOException {
+        String object = p.object;
+        Schema.Leaf leaf = p.leaf;
+        byte[] bytes = p.bytes;
+        Header h = p.h;
         PageHeader header = h.header();
         DataPageHeaderV2 d =
                 CorruptParquetException.required(object, header.getData_page_header_v2(), "data page v2 header");
-        int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
+        int n = count(object, leaf, d.getNum_values(), p.expectedRows, p.limits);
         if (d.getNum_rows() != n) {
             throw new CorruptParquetException(
                     object,
@@ -184,7 +173,7 @@ final class PageDecoder {
         int uncompressed = header.getUncompressed_page_size();
         int rl = d.getRepetition_levels_byte_length();
         int dl = d.getDefinition_levels_byte_length();
-        checkSizes(object, bytes, h, limits);
+        checkSizes(object, bytes, h, p.limits);
         if (rl < 0 || dl < 0 || rl + dl > compressed || rl + dl > uncompressed) {
             throw new CorruptParquetException(object, "page v2 levels of " + (rl + dl) + " bytes do not fit the page");
         }
@@ -200,12 +189,46 @@ final class PageDecoder {
         int valuesCompressed = compressed - rl - dl;
         int valuesSize = uncompressed - rl - dl;
         byte[] body = !d.isSetIs_compressed() || d.isIs_compressed()
-                ? Codecs.decompress(object, codec, bytes, valuesAt, valuesCompressed, valuesSize)
+                ? Codecs.decompress(object, p.codec, bytes, valuesAt, valuesCompressed, valuesSize)
                 : Codecs.decompress(
                         object, CompressionCodec.UNCOMPRESSED, bytes, valuesAt, valuesCompressed, valuesSize);
-        ValuesReader values = values(object, leaf, d.getEncoding(), dict);
+        ValuesReader values = values(object, leaf, d.getEncoding(), p.dict);
         values.initFromPage(n, ByteBufferInputStream.wrap(ByteBuffer.wrap(body)));
-        return fill(leaf, firstRow, n, defs, values, dict);
+        return fill(leaf, p.firstRow, n, defs, values, p.dict);
+    }
+
+    /** One data page to decode, with what it is decoded against. */
+    private static final class Page {
+        final String object;
+        final Schema.Leaf leaf;
+        final CompressionCodec codec;
+        final byte[] bytes;
+        final Header h;
+        final @Nullable Dict dict;
+        final long firstRow;
+        final int expectedRows;
+        final Limits limits;
+
+        Page(
+                String object,
+                Schema.Leaf leaf,
+                CompressionCodec codec,
+                byte[] bytes,
+                Header h,
+                @Nullable Dict dict,
+                long firstRow,
+                int expectedRows,
+                Limits limits) {
+            this.object = object;
+            this.leaf = leaf;
+            this.codec = codec;
+            this.bytes = bytes;
+            this.h = h;
+            this.dict = dict;
+            this.firstRow = firstRow;
+            this.expectedRows = expectedRows;
+            this.limits = limits;
+        }
     }
 
     /** Where definition levels come from. */

@@ -732,8 +732,7 @@ final class TableEngine implements AutoCloseable {
             PageDecoder.Dict dict = null;
             if (dictionaryAt >= 0) {
                 byte[] d = Arrays.copyOfRange(chunk, (int) dictionaryAt, (int) dictionaryAt + dictionarySize);
-                dict = PageDecoder.dictionary(
-                        m.object, leaf, codec, d, PageDecoder.header(m.object, d, 0, d.length), limits);
+                dict = PageDecoder.dictionary(m.object, leaf, codec, d, limits);
                 keep(call, new DictRef(m.version, rg, leaf.chunk()), dict);
             }
             Object[] mins = new Object[n];
@@ -742,16 +741,7 @@ final class TableEngine implements AutoCloseable {
             for (int p = 0; p < n; p++) {
                 byte[] b = Arrays.copyOfRange(chunk, (int) (offset[p] - start), (int) (offset[p] - start) + size[p]);
                 long rows = (p + 1 < n ? first[p + 1] : m.rows(rg)) - first[p];
-                DecodedPage page = PageDecoder.data(
-                        m.object,
-                        leaf,
-                        codec,
-                        b,
-                        PageDecoder.header(m.object, b, 0, b.length),
-                        dict,
-                        first[p],
-                        (int) rows,
-                        limits);
+                DecodedPage page = PageDecoder.data(m.object, leaf, codec, b, dict, first[p], (int) rows, limits);
                 pagesDecoded.increment();
                 keep(call, new PageRef(m.version, rg, leaf.chunk(), p), page);
                 empty[p] = true;
@@ -884,8 +874,7 @@ final class TableEngine implements AutoCloseable {
             FileMeta m = Objects.requireNonNull(byVersion.get(d.version()));
             ChunkPages c = Objects.requireNonNull(call.chunks.get(new ChunkRef(d.version(), d.rowGroup(), d.chunk())));
             byte[] b = bytes.get(pages.size() + i);
-            PageDecoder.Dict dict = PageDecoder.dictionary(
-                    m.object, leaf(m, d.chunk()), c.codec, b, PageDecoder.header(m.object, b, 0, b.length), limits);
+            PageDecoder.Dict dict = PageDecoder.dictionary(m.object, leaf(m, d.chunk()), c.codec, b, limits);
             metadataLoads.increment();
             keep(call, d, dict);
         }
@@ -901,7 +890,6 @@ final class TableEngine implements AutoCloseable {
                     leaf(m, ref.chunk()),
                     c.codec,
                     b,
-                    PageDecoder.header(m.object, b, 0, b.length),
                     dict,
                     c.firstRow[ref.page()],
                     c.rowsOf(ref.page()),

@@ -179,14 +179,7 @@ class ParquetLookupTest {
                 .build();
         List<String> keys = List.of(upload(s3, t, "noindex.parquet"));
         try (TieredStore store = store(s3, new MapTier("map"));
-                ParquetLookup lookup = ParquetLookup.builder()
-                        .store(store)
-                        .bucket(s3.bucket())
-                        .objects(keys)
-                        .keyColumn(ParquetTable.KEY_COLUMN)
-                        .columns(COLUMNS)
-                        .maxDecodedBytes(0)
-                        .build()) {
+                ParquetLookup lookup = base(store, s3, keys).maxDecodedBytes(0).build()) {
             for (long row = 0; row < t.rows(); row += 101) {
                 assertEquals(
                         expected(List.of(t), keys, t.key(row)),
@@ -276,14 +269,7 @@ class ParquetLookupTest {
         Object key = before.key(1_000);
         // IMMUTABLE: the store keeps the old version, the origin answers 412, and the lookup re-reads once.
         try (TieredStore store = store(s3, new MapTier("map"));
-                ParquetLookup lookup = ParquetLookup.builder()
-                        .store(store)
-                        .bucket(s3.bucket())
-                        .objects(keys)
-                        .keyColumn(ParquetTable.KEY_COLUMN)
-                        .columns(COLUMNS)
-                        .maxDecodedBytes(0)
-                        .build()) {
+                ParquetLookup lookup = base(store, s3, keys).maxDecodedBytes(0).build()) {
             assertEquals(expected(List.of(before), keys, key), lookup.get(key).rows());
             upload(s3, after, "moving.parquet");
             ((MapTier) lastTier()).clear();
