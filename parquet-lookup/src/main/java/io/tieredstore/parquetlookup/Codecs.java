@@ -2,16 +2,15 @@ package io.tieredstore.parquetlookup;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdException;
-import io.airlift.compress.Decompressor;
 import io.airlift.compress.MalformedInputException;
-import io.airlift.compress.lz4.Lz4Decompressor;
 import io.airlift.compress.lzo.LzoDecompressor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.compressors.lz4.BlockLZ4CompressorInputStream;
+import org.apache.commons.compress.compressors.snappy.SnappyCompressorInputStream;
 import org.apache.parquet.format.CompressionCodec;
-import org.xerial.snappy.Snappy;
 
 /**
  * Page decompression for every codec Parquet names except BROTLI, each into a buffer of exactly the size the
@@ -20,8 +19,21 @@ import org.xerial.snappy.Snappy;
  * <p>Parquet's LZ4 (not LZ4_RAW) is written in Hadoop's framing by parquet-java and in the raw block format by
  * old Arrow versions; like Arrow, we try the framing first and fall back to a raw block. LZO is always
  * Hadoop-framed.
+ *
+ * <p>Which decoder runs matters on JDK 24 and newer, where a library that loads native code or touches
+ * {@code sun.misc.Unsafe} makes the JVM print warnings unless the application passes flags. SNAPPY, GZIP, LZ4_RAW
+ * and LZ4 are decoded in pure Java without either (Apache Commons Compress, {@code java.util.zip}), so they print
+ * nothing. ZSTD has no such decoder in a maintained library: zstd-jni is native (one warning block on JDK 24+,
+ * {@code --enable-native-access=ALL-UNNAMED} silences it), and aircompressor 2's pure-Java zstd uses
+ * {@code sun.misc.Unsafe} (a warning too). LZO is decoded by aircompressor and warns likewise.
  */
 final class Codecs {
+    /**
+     * Window of the Snappy decoder: Snappy compresses in fragments of at most 64 KiB, so no copy reaches further
+     * back; a stream that does is reported as corrupt.
+     */
+    private static final int SNAPPY_WINDOW = 1 << 16;
+
     private Codecs() {}
 
     /** Whether pages compressed with {@code codec} can be read. */
@@ -52,9 +64,9 @@ final class Codecs {
                 case SNAPPY -> snappy(src, offset, length, out);
                 case GZIP -> gzip(src, offset, length, out);
                 case ZSTD -> (int) Zstd.decompressByteArray(out, 0, size, src, offset, length);
-                case LZ4_RAW -> new Lz4Decompressor().decompress(src, offset, length, out, 0, size);
+                case LZ4_RAW -> lz4Block(src, offset, length, out, 0, size);
                 case LZ4 -> lz4(src, offset, length, out);
-                case LZO -> hadoopFramed(new LzoDecompressor(), src, offset, length, out);
+                case LZO -> hadoopFramed(new LzoDecompressor()::decompress, src, offset, length, out);
                 default -> throw new UnsupportedParquetException(object, "codec " + codec + " is not supported");
             };
             if (n != size) {
@@ -62,40 +74,70 @@ final class Codecs {
                         object, codec + " page decompressed to " + n + " bytes, header says " + size);
             }
             return out;
-        } catch (IOException | MalformedInputException | ZstdException | IndexOutOfBoundsException e) {
+        } catch (IOException
+                | MalformedInputException
+                | ZstdException
+                | IndexOutOfBoundsException
+                | IllegalArgumentException e) {
             throw new CorruptParquetException(object, codec + " page does not decompress: " + e.getMessage(), e);
         }
     }
 
+    /** Raw Snappy: a varint preamble with the uncompressed length, then literals and copies. */
     private static int snappy(byte[] src, int offset, int length, byte[] out) throws IOException {
-        int n = Snappy.uncompressedLength(src, offset, length);
-        if (n != out.length) {
-            return n; // reported by the caller, before anything is written
+        try (SnappyCompressorInputStream in =
+                new SnappyCompressorInputStream(new ByteArrayInputStream(src, offset, length), SNAPPY_WINDOW)) {
+            int n = in.getSize();
+            if (n != out.length) {
+                return n; // reported by the caller, before anything is decoded
+            }
+            return readAll(in, out, 0, out.length);
         }
-        return Snappy.uncompress(src, offset, length, out, 0);
     }
 
-    /** Reads every gzip member (some writers concatenate them); one byte past {@code out} means a lie. */
+    /** Reads every gzip member (some writers concatenate them). */
     private static int gzip(byte[] src, int offset, int length, byte[] out) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(src, offset, length))) {
-            int n = in.readNBytes(out, 0, out.length);
-            return in.read() < 0 ? n : n + 1;
+            return readAll(in, out, 0, out.length);
         }
     }
 
-    private static int lz4(byte[] src, int offset, int length, byte[] out) {
-        try {
-            return hadoopFramed(new Lz4Decompressor(), src, offset, length, out);
-        } catch (MalformedInputException | IndexOutOfBoundsException framing) {
-            return new Lz4Decompressor().decompress(src, offset, length, out, 0, out.length);
+    /** One raw LZ4 block of {@code length} bytes, decoded into at most {@code max} bytes of {@code out}. */
+    private static int lz4Block(byte[] src, int offset, int length, byte[] out, int at, int max) throws IOException {
+        try (InputStream in = new BlockLZ4CompressorInputStream(new ByteArrayInputStream(src, offset, length))) {
+            return readAll(in, out, at, max);
         }
+    }
+
+    private static int lz4(byte[] src, int offset, int length, byte[] out) throws IOException {
+        try {
+            return hadoopFramed(Codecs::lz4Block, src, offset, length, out);
+        } catch (IOException | MalformedInputException | IndexOutOfBoundsException framing) {
+            return lz4Block(src, offset, length, out, 0, out.length);
+        }
+    }
+
+    /**
+     * Reads {@code in} to its end into {@code out[at, at + max)} and returns the count; a stream longer than
+     * {@code max} returns {@code max + 1} (the caller reports the size mismatch) without writing past it.
+     */
+    private static int readAll(InputStream in, byte[] out, int at, int max) throws IOException {
+        int n = in.readNBytes(out, at, max);
+        return in.read() < 0 ? n : n + 1;
+    }
+
+    /** A block decompressor: {@code src[offset, offset + length)} into at most {@code max} bytes at {@code at}. */
+    @FunctionalInterface
+    private interface BlockDecoder {
+        int decompress(byte[] src, int offset, int length, byte[] out, int at, int max) throws IOException;
     }
 
     /**
      * Hadoop's block framing: blocks of [uncompressed length][compressed length][compressed bytes]..., big
      * endian, where one uncompressed block may be split over several compressed chunks.
      */
-    private static int hadoopFramed(Decompressor codec, byte[] src, int offset, int length, byte[] out) {
+    private static int hadoopFramed(BlockDecoder codec, byte[] src, int offset, int length, byte[] out)
+            throws IOException {
         int in = offset;
         int end = offset + length;
         int written = 0;
@@ -112,7 +154,11 @@ final class Codecs {
                 if (chunk < 0 || chunk > end - in) {
                     throw new MalformedInputException(in, "chunk of " + chunk + " bytes overruns the page");
                 }
-                written += codec.decompress(src, in, chunk, out, written, blockEnd - written);
+                int n = codec.decompress(src, in, chunk, out, written, blockEnd - written);
+                if (n > blockEnd - written) {
+                    throw new MalformedInputException(in, "chunk decodes past its block");
+                }
+                written += n;
                 in += chunk;
             }
         }
