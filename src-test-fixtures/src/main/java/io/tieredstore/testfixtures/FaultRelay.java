@@ -3,6 +3,7 @@ package io.tieredstore.testfixtures;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -37,7 +38,9 @@ import org.jspecify.annotations.Nullable;
  * connection carries one exchange at a time; reading the next request waits until a response is complete.
  */
 // Netty writes and closes are fire-and-forget here: a failed write means the peer is gone, and the
-// channelInactive of either side closes the other, so no future needs checking.
+// channelInactive of either side closes the other, so no future needs checking. One exception: a close drops
+// whatever is still queued in the channel, so the client connection is closed from the listener of its last
+// write (closeClient), never right after a flush; a body held back by latency would otherwise be cut.
 @SuppressWarnings("FutureReturnValueIgnored")
 final class FaultRelay extends ChannelInboundHandlerAdapter {
     private static final int HIGH_WATER = 32;
@@ -52,6 +55,8 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
     private long nextBodyWriteNanos;
     private boolean pumpScheduled;
     private boolean originClosed;
+    /** The last write to the client: closing waits for it, since a close drops writes still queued. */
+    private @Nullable ChannelFuture lastWrite;
 
     /** The decisions taken for one request, and the progress of its response. */
     private static final class Exchange {
@@ -270,7 +275,7 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
                     return; // truncated: the connection is closing
                 }
             } else {
-                c.write(next);
+                send(c, next);
             }
             if (next instanceof LastHttpContent) {
                 finishExchange(c);
@@ -305,7 +310,9 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
             ByteBuf part = content.content().retainedSlice(content.content().readerIndex(), keep);
             content.release();
             counters.countFault(Fault.TRUNCATE);
-            c.writeAndFlush(new DefaultHttpContent(part)).addListener(ChannelFutureListener.CLOSE);
+            send(c, new DefaultHttpContent(part));
+            c.flush();
+            closeClient();
             exchange = null;
             Channel o = origin;
             if (o != null) {
@@ -317,7 +324,7 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
         if (ex.bandwidth > 0) {
             nextBodyWriteNanos = Math.max(now, nextBodyWriteNanos) + n * 1_000_000_000L / ex.bandwidth;
         }
-        c.write(content);
+        send(c, content);
         return true;
     }
 
@@ -368,10 +375,25 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void send(Channel c, Object msg) {
+        lastWrite = c.write(msg);
+    }
+
+    /**
+     * Closes the client connection once everything written to it is on the wire: a close drops the writes
+     * still queued in the channel, so it goes in the listener of the last write (writes complete in order).
+     */
     private void closeClient() {
         Channel c = client;
-        if (c != null) {
+        if (c == null) {
+            return;
+        }
+        ChannelFuture last = lastWrite;
+        if (last == null) {
             c.close();
+        } else {
+            c.flush();
+            last.addListener(ChannelFutureListener.CLOSE);
         }
     }
 

@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -123,6 +127,37 @@ class FaultProxyTest {
             assertArrayEquals(data, in.readAllBytes());
         }
         assertEquals(data.length, s3.counters().responseBytes(S3Operation.GET));
+    }
+
+    /**
+     * A response the origin ends with {@code Connection: close} reaches the client whole although the proxy
+     * holds it back for its first-byte latency: the client connection closes only after the last byte is
+     * written. The client's small receive buffer keeps most of each body queued in the proxy at close time.
+     */
+    @Test
+    void connectionClose_afterLatency_deliversEveryBodyWhole(S3Fixture s3) throws Exception {
+        byte[] data = randomBytes(150_000, 9);
+        s3.foreignWriter().put("k", data);
+        s3.faults(FaultPlan.of(LatencyProfile.STANDARD));
+        int requests = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<byte[]>> bodies = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                bodies.add(pool.submit(() -> RawHttp.getClosing(s3.proxy().uri(), "/" + s3.bucket() + "/k")));
+            }
+            List<Integer> cut = new ArrayList<>();
+            for (Future<byte[]> body : bodies) {
+                byte[] got = body.get(60, TimeUnit.SECONDS);
+                if (!Arrays.equals(data, got)) {
+                    cut.add(got.length);
+                }
+            }
+            assertEquals(List.of(), cut, cut.size() + " of " + requests + " bodies were cut, at these lengths");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(requests, s3.counters().requests(S3Operation.GET));
     }
 
     /* --------------- 503 SlowDown --------------- */
