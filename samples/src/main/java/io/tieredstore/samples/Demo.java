@@ -78,11 +78,13 @@ public final class Demo {
         out.printf(
                 "TieredStore demo: S3 model '%s' (median first byte %d ms)%n",
                 profile, profile.median().toMillis());
+        out.println("  starting S3 in this JVM (S3Mock, about 5 s)...");
         S3Endpoint endpoint = S3Endpoint.shared();
         String bucket = endpoint.newBucket();
         out.printf("  S3 endpoint up in %.1f s%n", seconds(t0));
 
         long t1 = System.nanoTime();
+        out.printf("  generating a %,d-row Parquet table and uploading it to S3...%n", rows);
         ParquetTable table = ParquetTable.builder()
                 .rows(rows)
                 .columns(
@@ -150,6 +152,10 @@ public final class Demo {
                         cached);
                 compare(results, "GET whole file", counters, 2, c -> wholeObject(c, bucket), s3, cached);
                 printTable(results);
+                out.println("  direct S3: the bare S3Client, every call a request to the S3 model");
+                out.println("  TieredStore, cold: the caching S3Client on first touch (each page read from S3 once)");
+                out.println("  TieredStore, hot: the same calls again, answered from the memory tier");
+                out.println("  S3 reqs / S3 bytes: what reached S3 for all calls of the row; p50 / max: per call");
                 printStats(store.stats());
             }
             parquetLookups(table, bucket, written.bytes(), s3, counters);
@@ -169,6 +175,7 @@ public final class Demo {
             Function<S3Client, Runnable> call,
             S3Client direct,
             S3Client cached) {
+        out.printf("  measuring %s: direct S3, then TieredStore cold and hot, %d calls each...%n", what, calls);
         rows.add(measure("direct S3", what, counters, calls, call.apply(direct)));
         rows.add(measure("TieredStore, cold", what, counters, calls, call.apply(cached)));
         rows.add(measure("TieredStore, hot", what, counters, calls, call.apply(cached)));
@@ -252,6 +259,10 @@ public final class Demo {
     private void parquetLookups(ParquetTable table, String bucket, long size, S3Client s3, OriginCounters counters)
             throws IOException {
         List<String> columns = List.of("name", "amount", "day", "ts");
+        out.printf(
+                "%n  measuring point lookups of %d keys: parquet-java over S3, then ParquetLookup cold, warm and"
+                        + " hot...%n",
+                LOOKUP_KEYS);
         long[] rows = new long[LOOKUP_KEYS];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = (2L * i + 1) * table.rows() / (2L * rows.length); // spread: different row groups and pages
@@ -300,8 +311,10 @@ public final class Demo {
                 lookup.get(table.key(rows[next[0]++ % rows.length]));
             }));
             printTable(results);
-            out.println("  cold: nothing cached; warm: metadata cached, pages not (memory tier emptied before each"
-                    + " lookup); hot: all cached");
+            out.println("  parquet-java on S3: parquet-java's own reader over the bare client (footer, page indexes"
+                    + " and pages read for every lookup)");
+            out.println("  TieredStore, cold: ParquetLookup with nothing cached; warm: metadata cached, pages not"
+                    + " (memory tier emptied before each lookup); hot: everything cached");
             for (int i = 0; i < rows.length; i++) {
                 List<@Nullable Object> expected = new ArrayList<>();
                 for (String c : columns) {
