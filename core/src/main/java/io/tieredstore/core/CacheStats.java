@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param originFetches ranged reads sent to the origin (S3: ranged GET)
  * @param originBytes bytes the origin returned to fetches
  * @param coalescedMisses page misses served by another reader's fetch in flight instead of a fetch of their own
+ * @param staleServed opens answered with a recently checked version because the origin was unavailable
+ *     (only under a policy that {@link ConsistencyPolicy#serveStaleOnOriginError serves stale})
  * @param faults cache faults turned into misses, by {@code "tier: cause"} (cause = the exception's class name)
  */
 public record CacheStats(
@@ -21,6 +23,7 @@ public record CacheStats(
         long originFetches,
         long originBytes,
         long coalescedMisses,
+        long staleServed,
         Map<String, Long> faults) {
 
     /** Copies the maps. */

@@ -26,4 +26,14 @@ public interface Origin {
      * @throws ObjectChangedException if the origin no longer has {@code version}
      */
     ByteBuffer fetch(ObjectVersion version, long offset, int length);
+
+    /**
+     * Whether {@code failure}, thrown by this origin, means it could not answer (S3: a 5xx status, a
+     * timeout) rather than that it answered no (missing object, access denied). Under a policy that
+     * {@link ConsistencyPolicy#serveStaleOnOriginError serves stale on origin errors} such a failed check
+     * may be answered with a recently checked version. The default: never.
+     */
+    default boolean isUnavailable(RuntimeException failure) {
+        return false;
+    }
 }

@@ -15,6 +15,7 @@ final class StoreCounters {
     private final LongAdder originFetches = new LongAdder();
     private final LongAdder originBytes = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
+    private final LongAdder staleServed = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> faults = new ConcurrentHashMap<>();
 
     StoreCounters(List<String> tierNames) {
@@ -47,6 +48,10 @@ final class StoreCounters {
         coalesced.increment();
     }
 
+    void staleServed() {
+        staleServed.increment();
+    }
+
     void fault(String tier, Throwable cause) {
         faults.computeIfAbsent(tier + ": " + cause.getClass().getName(), k -> new LongAdder())
                 .increment();
@@ -71,6 +76,12 @@ final class StoreCounters {
         Map<String, Long> faultCounts = new LinkedHashMap<>();
         faults.forEach((k, v) -> faultCounts.put(k, v.sum()));
         return new CacheStats(
-                perTier, originStats.sum(), originFetches.sum(), originBytes.sum(), coalesced.sum(), faultCounts);
+                perTier,
+                originStats.sum(),
+                originFetches.sum(),
+                originBytes.sum(),
+                coalesced.sum(),
+                staleServed.sum(),
+                faultCounts);
     }
 }

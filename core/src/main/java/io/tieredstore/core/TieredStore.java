@@ -60,7 +60,15 @@ public final class TieredStore implements AutoCloseable {
      * version older than its own call. invalidate() (after a write through our own client) bumps an epoch:
      * a stat that overlapped it does not store its answer, which may predate the write, and later opens do
      * not join it. Pages are keyed by version, so a stale version can only give that
-     * version's own bytes; fills carry the version (If-Match), so mixing versions is impossible.
+     * version's own bytes; fills carry the version (If-Match), so mixing versions is impossible. A fill
+     * that finds the version gone (ObjectChangedException) forgets it and the object's pages, so the next
+     * open looks again even under IMMUTABLE instead of failing on the same dead version until eviction.
+     *
+     * Whose check: open(bucket, key, checkWith) sends the stat through the caller's origin (the same S3 with
+     * the calling client's credentials), so a check also authorises that caller; stats in flight are shared
+     * only between callers of the same origin. A failed stat forgets the version unless the origin calls the
+     * failure unavailability (5xx, timeout): then, if the policy serves stale on origin errors, the version
+     * last checked within the bound is returned and counted (staleServed).
      *
      * Faults: every tier call goes through readTier/writeTier, which turn any exception into a miss (or a
      * skipped write) and count it by tier and cause. Only origin exceptions reach callers, as thrown.
@@ -79,7 +87,7 @@ public final class TieredStore implements AutoCloseable {
     private final PrefixPolicies policies;
     private final Cache<ObjectId, Checked> versions;
     private final ConcurrentHashMap<PageKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ObjectId, StatCall> stats = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<StatKey, StatCall> stats = new ConcurrentHashMap<>();
     private final StoreCounters counters;
     /** Counts invalidations; a version lookup that overlapped one does not remember its (maybe stale) result. */
     private final AtomicLong invalidations = new AtomicLong();
@@ -88,6 +96,9 @@ public final class TieredStore implements AutoCloseable {
 
     /** A version and the ticker time its check started. */
     private record Checked(ObjectVersion version, long checkedAt) {}
+
+    /** What a version lookup in flight is shared by: the object and the origin it goes through. */
+    private record StatKey(ObjectId id, Origin via) {}
 
     /** A version lookup in flight and the ticker time it started. */
     private record StatCall(long startedAt, CompletableFuture<ObjectVersion> result) {}
@@ -156,7 +167,22 @@ public final class TieredStore implements AutoCloseable {
      * is fresh enough, else from the origin.
      */
     public ObjectVersion open(String bucket, String key) {
+        return open(bucket, key, origin);
+    }
+
+    /**
+     * As {@link #open(String, String)}, but a check at the origin goes out through {@code checkWith}, an
+     * origin with this store's origin id (for S3: the same endpoint through the calling application's own
+     * client and credentials), and never joins a check in flight through another origin.
+     *
+     * @throws IllegalArgumentException if {@code checkWith} has another origin id
+     */
+    public ObjectVersion open(String bucket, String key, Origin checkWith) {
         ensureOpen();
+        if (!checkWith.id().equals(origin.id())) {
+            throw new IllegalArgumentException(
+                    "origin " + checkWith.id() + " is not this store's origin " + origin.id());
+        }
         ObjectId id = new ObjectId(origin.id(), bucket, key);
         long start = ticker.read();
         ConsistencyPolicy policy = policies.forKey(bucket, key);
@@ -164,16 +190,27 @@ public final class TieredStore implements AutoCloseable {
         if (known != null && start - known.checkedAt() < policy.ttlNanos()) {
             return known.version();
         }
-        return stat(id, start, policy.equals(ConsistencyPolicy.STRICT));
+        try {
+            return stat(id, checkWith, start, policy.checksEveryOpen());
+        } catch (RuntimeException e) {
+            long maxStale = policy.maxStaleNanos();
+            if (maxStale > 0 && known != null && start - known.checkedAt() <= maxStale && checkWith.isUnavailable(e)) {
+                counters.staleServed();
+                return known.version();
+            }
+            throw e;
+        }
     }
 
     /**
-     * Looks the version up at the origin, or joins a lookup in flight: any one if not strict, else only one
-     * that started no earlier than this call, so a strict caller never sees a version older than its call.
+     * Looks the version up at the origin, or joins a lookup in flight through the same origin: any one if
+     * not strict, else only one that started no earlier than this call, so a strict caller never sees a
+     * version older than its call.
      */
-    private ObjectVersion stat(ObjectId id, long start, boolean strict) {
+    private ObjectVersion stat(ObjectId id, Origin via, long start, boolean strict) {
+        StatKey statKey = new StatKey(id, via);
         StatCall mine = new StatCall(start, new CompletableFuture<>());
-        StatCall running = stats.putIfAbsent(id, mine);
+        StatCall running = stats.putIfAbsent(statKey, mine);
         if (running != null && (!strict || running.startedAt() - start >= 0)) {
             return await(running.result());
         }
@@ -181,7 +218,7 @@ public final class TieredStore implements AutoCloseable {
         long epoch = invalidations.get();
         try {
             counters.originStat();
-            ObjectVersion v = origin.stat(id.bucket(), id.key());
+            ObjectVersion v = via.stat(id.bucket(), id.key());
             @Nullable Checked[] replaced = new @Nullable Checked[1];
             versions.asMap().compute(id, (k, old) -> {
                 if (invalidations.get() != epoch) {
@@ -197,12 +234,14 @@ public final class TieredStore implements AutoCloseable {
             mine.result().complete(v);
             return v;
         } catch (RuntimeException | Error e) {
-            versions.invalidate(id);
+            if (!(e instanceof RuntimeException r && via.isUnavailable(r))) {
+                versions.invalidate(id); // the origin answered: what we knew no longer holds
+            }
             mine.result().completeExceptionally(e);
             throw e;
         } finally {
             if (shared) {
-                stats.remove(id, mine);
+                stats.remove(statKey, mine);
             }
         }
     }
@@ -267,7 +306,7 @@ public final class TieredStore implements AutoCloseable {
     public void invalidate(String bucket, String key) {
         ObjectId id = new ObjectId(origin.id(), bucket, key);
         invalidations.incrementAndGet();
-        stats.remove(id); // later opens must not join a lookup that started before the invalidation
+        stats.keySet().removeIf(k -> k.id().equals(id)); // later opens must not join a lookup from before it
         versions.invalidate(id);
         invalidateTiers(id);
     }
@@ -337,6 +376,12 @@ public final class TieredStore implements AutoCloseable {
         } catch (RuntimeException e) {
             counters.fault(tier.name(), e);
         }
+    }
+
+    /** Forgets {@code version} if it is the one remembered for its object, and drops the object's pages. */
+    private void forget(ObjectVersion version) {
+        versions.asMap().computeIfPresent(version.id(), (k, c) -> c.version().equals(version) ? null : c);
+        invalidateTiers(version.id());
     }
 
     private void invalidateTiers(ObjectId id) {
@@ -444,6 +489,9 @@ public final class TieredStore implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error e) {
+            if (e instanceof ObjectChangedException) {
+                forget(version); // the origin no longer has it: later opens must look again
+            }
             for (CompletableFuture<ByteBuffer> f : run.futures()) {
                 f.completeExceptionally(e);
             }

@@ -439,7 +439,134 @@ class TieredStoreTest {
         origin.put(B, "k", bytes(4 * PAGE, 9));
         ObjectChangedException e = assertThrows(ObjectChangedException.class, () -> read(store, v, 0, 2 * PAGE));
         assertEquals(v, e.expected());
-        assertArrayEquals(Arrays.copyOf(data, PAGE), read(store, v, 0, PAGE), "cached pages are still v's own");
+    }
+
+    /**
+     * A field report: under IMMUTABLE a version that a fill found gone kept failing every read until it was
+     * evicted. The 412 forgets it and its pages: the next open looks again and finds the new version.
+     */
+    @Test
+    void aFillThatFindsTheVersionGone_forgetsItAndItsPages() {
+        origin.put(B, "k", bytes(3 * PAGE, 8));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        read(store, v, 0, 10);
+        assertEquals(1, memory.size());
+        byte[] replaced = bytes(PAGE, 9);
+        origin.put(B, "k", replaced);
+        assertThrows(ObjectChangedException.class, () -> read(store, v, 0, 3 * PAGE));
+        assertEquals(0, memory.size(), "the dead version's pages are dropped");
+        int statsBefore = origin.stats.get();
+        ObjectVersion now = store.open(B, "k");
+        assertEquals(statsBefore + 1, origin.stats.get(), "looked up again, although IMMUTABLE");
+        assertArrayEquals(replaced, read(store, now, 0, PAGE));
+    }
+
+    /** A check through another origin (another principal's client) never joins one in flight through this one. */
+    @Test
+    void openThroughAnotherOrigin_checksThereAndJoinsOnlyItsOwn() throws Exception {
+        origin.put(B, "k", bytes(PAGE, 12));
+        TieredStore store = store(ConsistencyPolicy.STRICT, memory);
+        MemoryOrigin other = new MemoryOrigin();
+        other.put(B, "k", bytes(PAGE, 12));
+        CountDownLatch inStat = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        origin.duringStat = () -> {
+            inStat.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<ObjectVersion> held = pool.submit(() -> store.open(B, "k"));
+            inStat.await();
+            ObjectVersion viaOther = store.open(B, "k", other);
+            assertEquals(1, other.stats.get(), "checked through the other origin, not joined");
+            release.countDown();
+            held.get(10, TimeUnit.SECONDS);
+            assertEquals("v1", viaOther.version());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+        Origin foreign = new Origin() {
+            @Override
+            public String id() {
+                return "elsewhere";
+            }
+
+            @Override
+            public ObjectVersion stat(String bucket, String key) {
+                throw new AssertionError("never asked");
+            }
+
+            @Override
+            public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
+                throw new AssertionError("never asked");
+            }
+        };
+        assertThrows(IllegalArgumentException.class, () -> store.open(B, "k", foreign));
+    }
+
+    /** Serving stale: only for unavailability, only within the bound, counted; the default never does. */
+    @Test
+    void serveStaleOnOriginError_servesARecentVersionWhenTheOriginIsUnavailable() {
+        AtomicLong now = new AtomicLong();
+        RuntimeException down = new IllegalStateException("origin down");
+        Origin flaky = new Origin() {
+            @Override
+            public String id() {
+                return origin.id();
+            }
+
+            @Override
+            public ObjectVersion stat(String bucket, String key) {
+                if (now.get() > 0) {
+                    throw down;
+                }
+                return origin.stat(bucket, key);
+            }
+
+            @Override
+            public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
+                return origin.fetch(version, offset, length);
+            }
+
+            @Override
+            public boolean isUnavailable(RuntimeException failure) {
+                return failure == down;
+            }
+        };
+        origin.put(B, "k", bytes(PAGE, 13));
+        TieredStore store = TieredStore.builder()
+                .origin(flaky)
+                .pageSize(PAGE)
+                .ticker(now::get)
+                .consistency(B, "stale/", ConsistencyPolicy.STRICT.serveStaleOnOriginError(Duration.ofSeconds(10)))
+                .build();
+        stores.add(store);
+        origin.put(B, "stale/k", bytes(PAGE, 14));
+        ObjectVersion strict = store.open(B, "k");
+        ObjectVersion stale = store.open(B, "stale/k");
+
+        now.set(Duration.ofSeconds(10).toNanos());
+        assertSame(down, assertThrows(IllegalStateException.class, () -> store.open(B, "k")), "default: fails");
+        assertEquals(stale, store.open(B, "stale/k"));
+        assertEquals(stale, store.open(B, "stale/k"), "the bound counts from the last successful check");
+        assertEquals(2, store.stats().staleServed());
+        now.set(Duration.ofSeconds(10).toNanos() + 1);
+        assertThrows(IllegalStateException.class, () -> store.open(B, "stale/k"), "older than the bound");
+        assertEquals(2, store.stats().staleServed());
+        assertEquals("v1", strict.version());
+        assertEquals(
+                "STRICT+serveStaleOnOriginError(PT10S)",
+                store.policy(B, "stale/x").toString());
+        assertTrue(store.policy(B, "stale/x").checksEveryOpen());
+        assertThrows(
+                IllegalArgumentException.class, () -> ConsistencyPolicy.STRICT.serveStaleOnOriginError(Duration.ZERO));
     }
 
     @Test
