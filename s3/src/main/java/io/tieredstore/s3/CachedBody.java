@@ -12,6 +12,11 @@ import org.jspecify.annotations.Nullable;
  * The body of a GET served from the store: the first piece, already read (so that a change of the object
  * found there could still restart the read), then the rest streamed through
  * {@link TieredStore#newInputStream}, opened on first need. Not thread-safe, as streams.
+ *
+ * <p>It fails as the SDK's own body does: whatever goes wrong in a later fill (the object changed, S3
+ * errors, the SDK's retry signals) reaches the reader as an {@link IOException} from {@code read}, as a cut
+ * connection would; the failure is kept so that the caching client can tell it from a transformer's own.
+ * After {@code close}, an empty body reads as the end and any other fails, as the SDK's bodies do.
  */
 final class CachedBody extends InputStream {
     private final ByteBuffer first;
@@ -19,7 +24,9 @@ final class CachedBody extends InputStream {
     private final ObjectVersion version;
     private final long restOffset;
     private final long restLength;
+    private final boolean empty;
     private @Nullable InputStream rest;
+    private @Nullable RuntimeException failure;
     private boolean closed;
 
     CachedBody(ByteBuffer first, TieredStore store, ObjectVersion version, long restOffset, long restLength) {
@@ -28,6 +35,7 @@ final class CachedBody extends InputStream {
         this.version = version;
         this.restOffset = restOffset;
         this.restLength = restLength;
+        this.empty = !first.hasRemaining() && restLength == 0;
     }
 
     @Override
@@ -39,8 +47,11 @@ final class CachedBody extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        ensureOpen();
         Objects.checkFromIndexSize(off, len, b.length);
+        if (empty) {
+            return len == 0 ? 0 : -1;
+        }
+        ensureOpen();
         if (len == 0) {
             return 0;
         }
@@ -49,7 +60,11 @@ final class CachedBody extends InputStream {
             first.get(b, off, n);
             return n;
         }
-        return rest().read(b, off, len);
+        try {
+            return rest().read(b, off, len);
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
 
     @Override
@@ -60,11 +75,21 @@ final class CachedBody extends InputStream {
         }
         int fromFirst = (int) Math.min(n, first.remaining());
         first.position(first.position() + fromFirst);
-        return n == fromFirst ? fromFirst : fromFirst + rest().skip(n - fromFirst);
+        if (n == fromFirst) {
+            return fromFirst;
+        }
+        try {
+            return fromFirst + rest().skip(n - fromFirst);
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
 
     @Override
     public int available() throws IOException {
+        if (empty) {
+            return 0;
+        }
         ensureOpen();
         InputStream r = rest;
         return first.hasRemaining() ? first.remaining() : r == null ? 0 : r.available();
@@ -80,6 +105,17 @@ final class CachedBody extends InputStream {
         }
     }
 
+    /** What a later fill threw, if reading this body failed; null while it has not. */
+    @Nullable
+    RuntimeException failure() {
+        return failure;
+    }
+
+    private IOException failed(RuntimeException e) {
+        failure = e;
+        return new IOException(e.getMessage(), e);
+    }
+
     private InputStream rest() {
         InputStream r = rest;
         if (r == null) {
@@ -91,7 +127,7 @@ final class CachedBody extends InputStream {
 
     private void ensureOpen() throws IOException {
         if (closed) {
-            throw new IOException("stream closed");
+            throw new IOException("Attempted read on closed stream."); // the SDK's HTTP client's words
         }
     }
 }

@@ -1,8 +1,13 @@
 package io.tieredstore.s3;
 
-import io.tieredstore.core.ConsistencyPolicy;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import io.tieredstore.core.ObjectChangedException;
+import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.core.Origin;
+import io.tieredstore.core.Ticker;
 import io.tieredstore.core.TieredStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -20,7 +26,6 @@ import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.NonRetryableException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.DelegatingS3Client;
@@ -74,26 +79,36 @@ public final class CachingS3Client extends DelegatingS3Client {
      * member a later SDK adds - goes to S3 untouched: a shared cache must not answer for S3's checks.
      *
      * Errors are S3's own. Only requests that S3 would answer 200/206 are served from the cache; every other
-     * outcome is produced by forwarding the original request: a failing or doubtful condition (412/304),
-     * a range S3 answers with 416 or 400, an empty object with a range, and any service error met while
-     * looking up the version (S3 answers a HEAD of a missing bucket with a bodiless 404 that the SDK turns
-     * into NoSuchKeyException, while the GET gets NoSuchBucket). So error types, status and error codes are
-     * always those of the bare client, at the price of one extra request on those paths.
+     * outcome is produced by forwarding the original request, exactly once and outside of any retry of our
+     * own: a failing or doubtful condition (412/304), a range S3 answers with 416 or 400, an empty object with
+     * a range, and any SDK failure met before the response is handed out (looking up or re-authorising the
+     * version, or reading the first piece: S3 answers a HEAD of a missing bucket with a bodiless 404 that
+     * the SDK turns into NoSuchKeyException, while the GET gets NoSuchBucket; a truncated fill ends in the
+     * SDK's RetryableException, where a streaming GET of the bare client fails in read()). So error types,
+     * status, error codes and the place they are raised are those of the bare client, at the price of the
+     * cache's own request on those paths.
      *
      * Versions. The store's consistency policy decides when the current version is looked up again (open).
-     * A versionId read uses the origin's remembered version for that id, rechecked under STRICT.
+     * The lookup goes out through this client's origin (CheckingOrigin), with this client's credentials, so
+     * under STRICT and TTL a check is also an authorisation. A versionId read uses this origin's remembered
+     * version for that id, rechecked under STRICT. With reauthorizeEvery(d), a hit whose object this client
+     * has not been authorised for since d before the read sends a HEAD with If-Match through this client
+     * first (a 403 there forwards the GET, which then fails as the bare client's does).
      *
      * Changes mid-read. The first piece of the body (up to the end of the first page) is read before the
      * response is handed to the transformer. If that fails with ObjectChangedException, nothing has reached
-     * the caller: the object's cached version is dropped and the read starts again once on the new version.
-     * A change found later (a page not cached yet, fetched with If-Match) surfaces from the body's read()
-     * as ObjectChangedException; bytes of two versions never mix.
+     * the caller: the object's cached version is dropped and the read starts again once on the new version;
+     * a second change forwards the request. A failure found later (a page not cached yet, fetched with
+     * If-Match; an S3 error on that fill) reaches a streaming reader as an IOException from read(), as a cut
+     * connection would; a transformer that reads the whole body (toBytes, toFile) is restarted once on the
+     * new version after a change, else the request is forwarded, as the SDK retries a failed body.
+     * ObjectChangedException and the SDK's internal retry signals never reach the caller; bytes of two
+     * versions never mix.
      *
      * Transformers see what the SDK would give them: an AbortableInputStream that is closed after transform
      * unless the transformer keeps the connection open (toInputStream, unmanaged). A transformer's own
      * failure is reported as the SDK reports it (SdkClientException "Unable to unmarshall response" caused by
-     * a NonRetryableException); the store's own unchecked exceptions (origin errors met by a later fill,
-     * ObjectChangedException) and SdkExceptions propagate unchanged.
+     * a NonRetryableException); SdkExceptions propagate unchanged.
      *
      * Writes. putObject, deleteObject(s), copyObject, completeMultipartUpload and renameObject go to S3 and
      * then, succeeded or not (a failed call may still have taken effect), invalidate the keys they touch.
@@ -104,25 +119,48 @@ public final class CachingS3Client extends DelegatingS3Client {
             "Bucket", "Key", "VersionId", "Range", "IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince");
 
     private static final String CHECKSUM_MODE = "ChecksumMode";
+    private static final long NEVER = -1;
+
+    /** Default bound on the objects whose last authorisation a client remembers. */
+    static final long MAX_AUTHORISED = 100_000;
 
     private final TieredStore store;
     private final S3Origin origin;
+    private final Origin checker;
+    private final Ticker ticker;
+    /** Re-authorise a hit when this client's last successful request for the object is older; NEVER = off. */
+    private final long reauthorizeNanos;
+    /** Per object, the ticker time at which a request of this client for it last started and succeeded. */
+    private final Cache<ObjectId, Long> authorised;
 
-    private CachingS3Client(TieredStore store, S3Origin origin) {
-        super(origin.client());
-        this.store = store;
-        this.origin = origin;
+    private CachingS3Client(Builder b) {
+        super(b.origin.client());
+        this.store = b.store;
+        this.origin = b.origin;
+        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        Duration every = b.reauthorizeEvery;
+        this.reauthorizeNanos = every == null ? NEVER : every.toNanos();
+        this.authorised = Caffeine.newBuilder()
+                .maximumSize(MAX_AUTHORISED)
+                .executor(Runnable::run)
+                .build();
+        this.checker = new CheckingOrigin();
     }
 
     /**
      * Decorates the client of {@code origin}, answering reads from {@code store}, which must have been built
-     * with {@code origin} as its origin.
+     * with an origin of the same id (this one, or one over another client of the same S3).
      */
     public static CachingS3Client create(TieredStore store, S3Origin origin) {
-        return new CachingS3Client(Objects.requireNonNull(store, "store"), Objects.requireNonNull(origin, "origin"));
+        return builder(store, origin).build();
     }
 
-    /** Answers from the store when S3 would answer 200 or 206, else forwards the request to S3. */
+    /** A builder of a client that decorates {@code origin}'s client and answers reads from {@code store}. */
+    public static Builder builder(TieredStore store, S3Origin origin) {
+        return new Builder(Objects.requireNonNull(store, "store"), Objects.requireNonNull(origin, "origin"));
+    }
+
+    /** Answers from the store when S3 would answer 200 or 206, else forwards the request to S3, once. */
     @Override
     public <ReturnT> ReturnT getObject(
             GetObjectRequest request, ResponseTransformer<GetObjectResponse, ReturnT> transformer) {
@@ -132,50 +170,56 @@ public final class CachingS3Client extends DelegatingS3Client {
         String bucket = request.bucket();
         String key = request.key();
         for (int attempt = 0; ; attempt++) {
-            ObjectVersion version;
-            HeadObjectResponse head;
-            ByteRange range;
-            ByteBuffer first;
+            Served served;
             try {
-                version = resolve(bucket, key, request.versionId(), attempt > 0);
-                head = origin.head(version);
-                range = ByteRange.resolve(request.range(), version.length());
-                if (range == null
-                        || !Conditions.allHold(
-                                request.ifMatch(),
-                                request.ifNoneMatch(),
-                                request.ifModifiedSince(),
-                                request.ifUnmodifiedSince(),
-                                S3Origin.eTag(version),
-                                head.lastModified())) {
-                    return super.getObject(request, transformer);
-                }
-                first = readFirst(version, range);
+                served = prepare(request, attempt > 0);
             } catch (ObjectChangedException e) {
-                if (attempt > 0) {
-                    throw e;
-                }
                 forget(bucket, key);
-                continue;
-            } catch (SdkServiceException e) {
-                return super.getObject(request, transformer); // S3's own answer to this GET
+                if (attempt == 0) {
+                    continue; // nothing reached the caller: start again on the new version
+                }
+                served = null; // changing under us again: S3's own answer
+            } catch (AbortedException e) {
+                throw e;
+            } catch (SdkException e) {
+                served = null; // S3's own answer to this GET: its error, at the bare client's place
             }
-            InputStream body = new CachedBody(
-                    first, store, version, range.start() + first.remaining(), range.length() - first.remaining());
-            return transform(transformer, Responses.get(head, range, version.length()), body);
+            if (served == null) {
+                return super.getObject(request, transformer);
+            }
+            CachedBody body = served.body();
+            try {
+                return transform(transformer, served.response(), body);
+            } catch (RuntimeException e) {
+                RuntimeException fill = body.failure();
+                if (fill == null || transformer.needsConnectionLeftOpen()) {
+                    throw e; // the transformer's own failure, or one it saw as the bare client's would
+                }
+                // A later fill failed under a transformer that reads the whole body, as the SDK retries a
+                // body that failed: start again on the new version if it changed, else ask S3 once.
+                if (fill instanceof ObjectChangedException) {
+                    forget(bucket, key);
+                    if (attempt == 0) {
+                        continue;
+                    }
+                }
+                return super.getObject(request, transformer);
+            }
         }
     }
 
-    /** Answers from the store's version when S3 would answer 200, else forwards the request to S3. */
+    /** Answers from the store's version when S3 would answer 200, else forwards the request to S3, once. */
     @Override
     public HeadObjectResponse headObject(HeadObjectRequest request) {
         if (!cacheable(request) || request.range() != null) {
             return super.headObject(request);
         }
         for (int attempt = 0; ; attempt++) {
+            HeadObjectResponse head;
             try {
+                long start = ticker.read();
                 ObjectVersion version = resolve(request.bucket(), request.key(), request.versionId(), attempt > 0);
-                HeadObjectResponse head = origin.head(version);
+                head = authorisedHead(version, start);
                 if (!Conditions.allHold(
                         request.ifMatch(),
                         request.ifNoneMatch(),
@@ -183,15 +227,16 @@ public final class CachingS3Client extends DelegatingS3Client {
                         request.ifUnmodifiedSince(),
                         S3Origin.eTag(version),
                         head.lastModified())) {
-                    return super.headObject(request);
+                    head = null;
                 }
-                return head;
             } catch (ObjectChangedException e) {
-                if (attempt > 0) {
-                    throw e;
-                }
                 forget(request.bucket(), request.key());
+                if (attempt == 0) {
+                    continue;
+                }
+                head = null;
             }
+            return head != null ? head : super.headObject(request);
         }
     }
 
@@ -207,20 +252,61 @@ public final class CachingS3Client extends DelegatingS3Client {
 
     /* --------------- Reads --------------- */
 
-    /** The version to read: the store's current one, or the one named by versionId. */
+    /** A GET the cache answers: the response and its body, whose first piece is read. */
+    private record Served(GetObjectResponse response, CachedBody body) {}
+
+    /**
+     * What the cache makes of a GET before any byte reaches the caller: a response to serve, or null when S3
+     * must answer (a condition that fails or that S3 may read otherwise, a range S3 refuses).
+     *
+     * @throws ObjectChangedException if the version changed at S3 while it was being read
+     * @throws SdkException any failure at S3 while looking up the version or reading the first piece
+     */
+    private @Nullable Served prepare(GetObjectRequest request, boolean recheck) {
+        long start = ticker.read();
+        ObjectVersion version = resolve(request.bucket(), request.key(), request.versionId(), recheck);
+        HeadObjectResponse head = authorisedHead(version, start);
+        ByteRange range = ByteRange.resolve(request.range(), version.length());
+        if (range == null
+                || !Conditions.allHold(
+                        request.ifMatch(),
+                        request.ifNoneMatch(),
+                        request.ifModifiedSince(),
+                        request.ifUnmodifiedSince(),
+                        S3Origin.eTag(version),
+                        head.lastModified())) {
+            return null;
+        }
+        ByteBuffer first = readFirst(version, range);
+        CachedBody body = new CachedBody(
+                first, store, version, range.start() + first.remaining(), range.length() - first.remaining());
+        return new Served(Responses.get(head, range, version.length()), body);
+    }
+
+    /** The version to read: the store's current one (checked through this client), or the one named by versionId. */
     private ObjectVersion resolve(String bucket, String key, @Nullable String versionId, boolean recheck) {
-        ObjectVersion v;
         if (versionId == null) {
-            v = store.open(bucket, key);
-        } else {
-            boolean strict = store.policy(bucket, key).equals(ConsistencyPolicy.STRICT);
-            v = origin.statVersionId(bucket, key, versionId, recheck || strict);
+            return store.open(bucket, key, checker);
         }
-        if (!v.id().origin().equals(origin.id())) {
-            throw new IllegalStateException("the store's origin " + v.id().origin() + " is not this client's origin "
-                    + origin.id() + ": build the store with the same S3Origin");
+        boolean strict = store.policy(bucket, key).checksEveryOpen();
+        return origin.statVersionId(bucket, key, versionId, recheck || strict);
+    }
+
+    /**
+     * The HEAD of {@code version}; sent to S3 through this client when re-authorisation is on and this
+     * client's last successful request for the object started more than the interval before {@code start}.
+     */
+    private HeadObjectResponse authorisedHead(ObjectVersion version, long start) {
+        if (reauthorizeNanos == NEVER) {
+            return origin.head(version);
         }
-        return v;
+        Long last = authorised.getIfPresent(version.id());
+        if (last != null && start - last <= reauthorizeNanos) {
+            return origin.head(version);
+        }
+        HeadObjectResponse head = origin.headAtS3(version);
+        authorised.put(version.id(), start);
+        return head;
     }
 
     /** Reads the range's bytes up to the end of its first page. */
@@ -243,8 +329,8 @@ public final class CachingS3Client extends DelegatingS3Client {
                     transformer.transform(response, AbortableInputStream.create(body, () -> closeQuietly(body)));
             keepOpen = transformer.needsConnectionLeftOpen();
             return result;
-        } catch (ObjectChangedException | SdkException e) {
-            throw e; // the store's own outcomes (origin errors, changes) and the SDK's signals, as they are
+        } catch (SdkException e) {
+            throw e; // the SDK's own signals, as they are
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw AbortedException.builder()
@@ -274,6 +360,35 @@ public final class CachingS3Client extends DelegatingS3Client {
             in.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The store's checks of this client's reads go through this client's origin, so that they run with its
+     * credentials; each one that succeeds is remembered as an authorisation of this client.
+     */
+    private final class CheckingOrigin implements Origin {
+        @Override
+        public String id() {
+            return origin.id();
+        }
+
+        @Override
+        public ObjectVersion stat(String bucket, String key) {
+            long start = ticker.read();
+            ObjectVersion v = origin.stat(bucket, key);
+            authorised.put(v.id(), start);
+            return v;
+        }
+
+        @Override
+        public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
+            return origin.fetch(version, offset, length);
+        }
+
+        @Override
+        public boolean isUnavailable(RuntimeException failure) {
+            return origin.isUnavailable(failure);
         }
     }
 
@@ -327,6 +442,53 @@ public final class CachingS3Client extends DelegatingS3Client {
                     forget(r.bucket(), path.substring(r.bucket().length() + 1));
                 }
             }
+        }
+    }
+    /** Builds a {@link CachingS3Client}; every setter validates its argument and may be called once. */
+    public static final class Builder {
+        private final TieredStore store;
+        private final S3Origin origin;
+        private @Nullable Duration reauthorizeEvery;
+        private @Nullable Ticker ticker;
+
+        private Builder(TieredStore store, S3Origin origin) {
+            this.store = store;
+            this.origin = origin;
+        }
+
+        /**
+         * Re-authorise cached reads with this client's credentials: a GET or HEAD answered from the cache
+         * first sends a HEAD (with {@code If-Match}) through this client when its last successful request
+         * for the object started more than {@code interval} ago; {@link Duration#ZERO} = on every read.
+         * Default: off, so share a store only within one trust domain (see docs/security.md).
+         */
+        @CanIgnoreReturnValue
+        public Builder reauthorizeEvery(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (reauthorizeEvery != null) {
+                throw new IllegalStateException("reauthorizeEvery was already set to " + reauthorizeEvery);
+            }
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("reauthorization interval must not be negative: " + interval);
+            }
+            this.reauthorizeEvery = interval;
+            return this;
+        }
+
+        /** The time source for re-authorisation intervals (default {@link Ticker#system()}). */
+        @CanIgnoreReturnValue
+        public Builder ticker(Ticker ticker) {
+            Objects.requireNonNull(ticker, "ticker");
+            if (this.ticker != null) {
+                throw new IllegalStateException("ticker was already set to " + this.ticker);
+            }
+            this.ticker = ticker;
+            return this;
+        }
+
+        /** Builds the client. */
+        public CachingS3Client build() {
+            return new CachingS3Client(this);
         }
     }
 }

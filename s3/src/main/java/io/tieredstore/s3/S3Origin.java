@@ -6,10 +6,16 @@ import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
 import io.tieredstore.core.Origin;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -52,7 +58,8 @@ public final class S3Origin implements Origin {
      *
      * Errors. Everything the client throws (NoSuchKey, 403, throttling after the client's own retries) is
      * rethrown as is. The only translation: 412 PreconditionFailed on a fill, or a response whose ETag is not
-     * the expected one, becomes ObjectChangedException.
+     * the expected one, becomes ObjectChangedException. isUnavailable() tells the store which failures mean
+     * S3 could not answer (5xx, timeouts, no connection) rather than that it said no.
      */
 
     /** The default number of object versions whose headers are remembered. */
@@ -60,6 +67,7 @@ public final class S3Origin implements Origin {
 
     private static final String VERSION_ID_PREFIX = "vid:";
     private static final int PRECONDITION_FAILED = 412;
+    private static final int SERVER_ERROR = 500;
 
     private final S3Client client;
     private final String id;
@@ -146,6 +154,28 @@ public final class S3Origin implements Origin {
         return bytes.asByteBuffer();
     }
 
+    /**
+     * True for a 5xx answer, an SDK call or attempt timeout, and an I/O failure to connect or a socket
+     * timeout under an SDK client exception; false for every other failure, which is S3's answer.
+     */
+    @Override
+    public boolean isUnavailable(RuntimeException failure) {
+        if (failure instanceof SdkServiceException e) {
+            return e.statusCode() >= SERVER_ERROR;
+        }
+        if (failure instanceof ApiCallTimeoutException || failure instanceof ApiCallAttemptTimeoutException) {
+            return true;
+        }
+        if (failure instanceof SdkClientException) {
+            for (Throwable c = failure.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof SocketTimeoutException || c instanceof ConnectException) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /* --------------- For the caching client --------------- */
 
     /** The client the origin reads through. */
@@ -191,9 +221,16 @@ public final class S3Origin implements Origin {
      */
     HeadObjectResponse head(ObjectVersion version) {
         HeadObjectResponse known = heads.getIfPresent(version);
-        if (known != null) {
-            return known;
-        }
+        return known != null ? known : headAtS3(version);
+    }
+
+    /**
+     * A HEAD of {@code version} sent to S3 now, with {@code If-Match}, through this origin's client (its
+     * credentials): it checks that the client may read the object and that the version is current.
+     *
+     * @throws ObjectChangedException if S3 no longer has that version
+     */
+    HeadObjectResponse headAtS3(ObjectVersion version) {
         HeadObjectRequest.Builder request = HeadObjectRequest.builder()
                 .bucket(version.id().bucket())
                 .key(version.id().key())

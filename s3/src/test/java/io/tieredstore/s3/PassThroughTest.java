@@ -1,14 +1,21 @@
 package io.tieredstore.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ConsistencyPolicy;
 import io.tieredstore.core.MapTier;
+import io.tieredstore.testfixtures.Fault;
+import io.tieredstore.testfixtures.FaultPlan;
+import io.tieredstore.testfixtures.FaultRule;
+import io.tieredstore.testfixtures.S3Clients;
 import io.tieredstore.testfixtures.S3Extension;
 import io.tieredstore.testfixtures.S3Fixture;
 import io.tieredstore.testfixtures.S3Operation;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +23,8 @@ import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
@@ -108,6 +117,71 @@ class PassThroughTest {
                     assertEquals(Map.of(S3Operation.HEAD, 1L), s3.counters().requestsByOperation(), request.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * A field report: the request the cache forwards for a condition or range it does not answer was sent
+     * again when S3 failed it (1 HEAD + 2 GETs for a 304, 8 attempts in a 503 storm, and a request the bare
+     * client fails could succeed). Each is sent once, and fails as the bare client's does.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"STRICT", "IMMUTABLE"})
+    void aForwardedRequestIsSentOnce(String policyName, S3Fixture s3) {
+        byte[] data = ConformanceTest.bytes(new Random(33), 3 * Cached.PAGE);
+        String eTag = s3.foreignWriter().put("k", data);
+        ConsistencyPolicy policy = policyName.equals("STRICT") ? ConsistencyPolicy.STRICT : ConsistencyPolicy.IMMUTABLE;
+        Map<String, Consumer<GetObjectRequest.Builder>> failing = Map.of(
+                "If-Match another tag (412)", b -> b.ifMatch("\"0123456789abcdef0123456789abcdef\""),
+                "If-None-Match the tag (304)", b -> b.ifNoneMatch(eTag),
+                "range past the end (416)", b -> b.range("bytes=" + data.length + "-"),
+                "If-Modified-Since the future (304)",
+                        b -> b.ifModifiedSince(Instant.now().plusSeconds(3600)));
+        try (Cached cached = Cached.over(s3.s3(), policy, new MapTier("map"))) {
+            cached.client().getObjectAsBytes(b -> b.bucket(s3.bucket()).key("k").range("bytes=0-9"));
+            for (Map.Entry<String, Consumer<GetObjectRequest.Builder>> e : failing.entrySet()) {
+                GetObjectRequest.Builder b =
+                        GetObjectRequest.builder().bucket(s3.bucket()).key("k");
+                e.getValue().accept(b);
+                GetObjectRequest request = b.build();
+                Outcome bare = get(s3.s3(), request);
+                s3.counters().reset();
+                Outcome viaCache = get(cached.client(), request);
+                assertFalse(bare.ok(), e.getKey() + " fails at S3");
+                assertEquals("", bare.diff(viaCache), e.getKey());
+                assertEquals(
+                        1,
+                        s3.counters().requests(S3Operation.GET) + s3.counters().requests(S3Operation.RANGED_GET),
+                        e.getKey() + ": " + s3.counters());
+                assertEquals(policy.checksEveryOpen() ? 1 : 0, s3.counters().requests(S3Operation.HEAD), e.getKey());
+            }
+
+            if (policy.checksEveryOpen()) {
+                return; // under STRICT the version check (a HEAD) meets a storm first: see ErrorsTest
+            }
+            // A condition the cache leaves to S3 (a date equal to Last-Modified) in a storm as long as the
+            // client's retries: the bare client fails; so does the cache, with as many attempts, never a
+            // second round that works.
+            Instant modified =
+                    s3.s3().headObject(b -> b.bucket(s3.bucket()).key("k")).lastModified();
+            GetObjectRequest listed = GetObjectRequest.builder()
+                    .bucket(s3.bucket())
+                    .key("k")
+                    .ifUnmodifiedSince(modified)
+                    .build();
+            assertTrue(get(s3.s3(), listed).ok(), "S3 answers an equal If-Unmodified-Since with 200");
+            FaultPlan storm = FaultPlan.builder()
+                    .slowDown(FaultRule.first(S3Clients.MAX_ATTEMPTS))
+                    .build();
+            s3.faults(storm);
+            Outcome bare = get(s3.s3(), listed);
+            assertEquals("503", bare.fields().get("status"), bare.fields().toString());
+            s3.faults(storm);
+            s3.counters().reset();
+            Outcome viaCache = get(cached.client(), listed);
+            assertEquals("", bare.diff(viaCache));
+            assertEquals(S3Clients.MAX_ATTEMPTS, s3.counters().injected(Fault.SLOW_DOWN), "attempts, all refused");
+            assertEquals(0, s3.counters().totalRequests(), "no attempt after the storm: " + s3.counters());
         }
     }
 
