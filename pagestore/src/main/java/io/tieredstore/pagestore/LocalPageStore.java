@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -42,9 +44,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The local disk tier: pages in large, checksummed region files on one or more directories (one per
- * device), indexed in memory, under a byte quota that counts file-system overhead. Faults (corruption,
- * I/O errors, a full disk) are counted misses and declined writes; nothing throws to the caller except
- * argument errors. Survives a crash at any point: a reopened store serves only intact pages.
+ * device), indexed in memory, under a byte quota that counts file-system overhead and is lowered to the
+ * usable space. Faults (corruption, I/O errors) are counted misses and declined writes; a full disk
+ * reclaims, then declines; nothing throws to the caller except argument errors. One open store per
+ * directory. Survives a crash at any point: a reopened store serves only intact pages.
  */
 public final class LocalPageStore implements Tier {
     /*
@@ -57,8 +60,19 @@ public final class LocalPageStore implements Tier {
      * PageKey) or tombstones (key = encoded ObjectId). Sequence numbers grow store-wide; the region header
      * holds the first one, and every record of a region has a sequence in [start, start + regionSize).
      *
+     * Directories: open locks each (DirectoryLock: tryLock on "tieredstore.lock", holding the pid, until
+     * close; the OS drops it when the process dies, SIGKILL included) before touching a file, so two
+     * stores never write the same regions; a second opener gets CacheDirectoryLockedException. Files are
+     * created rw------- and directories rwx------ (FileModes; configurable), set exactly whatever the
+     * umask, also on what an older version left.
+     *
      * Quota: each slot is charged its region size rounded up to the file-system block plus one block for
-     * metadata; slots per directory = (capacity / dirs) / that. The files never exceed the quota.
+     * metadata; slots per directory = (capacity / dirs) / that. The files never exceed the quota. The
+     * space budget (SpaceBudget) lowers it to what the file system can hold: a directory takes a new
+     * region only if its usable space (split among this store's directories on that file system) has a
+     * slot's charge left. It is computed at open (a warning is logged if the quota does not fit), on
+     * ENOSPC, and while lowered whenever it blocks a new region, so the store grows back once space is
+     * freed; effectiveCapacity() reports it.
      *
      * Appends: one active region for the whole store; appends (sequence, CRC, positioned write, index
      * update) run under the append lock, so a region's records are a gap-free prefix of completed writes
@@ -84,9 +98,12 @@ public final class LocalPageStore implements Tier {
      * write of a key not already held must pass the Doorkeeper (offered before within a window), so a
      * one-pass scan is declined and cannot flush the pages held.
      *
-     * Full disk and write errors: a failed write (ENOSPC or any IOException) seals the active region
-     * (its partial record is a torn tail that recovery stops at), drops the oldest region to free space
-     * and retries once in a fresh region; failing again, the write is declined.
+     * Full disk and write errors: a failed write seals the active region (its partial record is a torn
+     * tail that recovery stops at), drops the oldest region to free space and retries once in a fresh
+     * region; failing again, the write is declined. ENOSPC is a capacity condition, not a fault: it lowers
+     * the space budget and is counted apart (noSpaceCount), never toward disabling the tier; reads go on
+     * hitting. Any other IOException counts as a write fault. Once the budget is full, a write of a key
+     * not held must pass the Doorkeeper, as when every slot is in use.
      *
      * Invalidate: drops the entries, then appends a tombstone (sequence > the pages it cancels). If the
      * tombstone cannot be written, every region that held a page of the object is dropped and truncated
@@ -100,8 +117,9 @@ public final class LocalPageStore implements Tier {
      * and not invalidated, even while recovery runs: reads hit as regions are indexed. Writes during
      * recovery go to free slots (or reclaim the oldest region, whose recovery is then skipped).
      *
-     * Faults and probation: faults within the error window past the threshold disable the tier (reads
-     * miss, writes are declined) for the probation period, measured with the injected Ticker.
+     * Faults and probation: device faults (checksum, bad header, short read, read or write error) within
+     * the error window past the threshold disable the tier (reads miss, writes are declined) for the
+     * probation period, measured with the injected Ticker. A full disk never does.
      *
      * Known limits: one open file per region slot; reads allocate a heap buffer per call; reclamation
      * scans the index (O(pages)).
@@ -110,14 +128,13 @@ public final class LocalPageStore implements Tier {
     /** The tier's name in stats. */
     static final String NAME = "disk";
 
-    /** Why a read or write failed; counted by {@link #faultCounts()}. */
+    /** Why a read or write failed; counted by {@link #faultCounts()}. A full file system is not a fault. */
     enum Fault {
         CHECKSUM,
         BAD_HEADER,
         SHORT_READ,
         READ_ERROR,
-        WRITE_ERROR,
-        NO_SPACE
+        WRITE_ERROR
     }
 
     private static final Pattern FILE_NAME = Pattern.compile("region-(\\d{8})\\.tsr");
@@ -127,6 +144,9 @@ public final class LocalPageStore implements Tier {
     private final int pageSize;
     private final int regionSize;
     private final StoreIo io;
+    private final FileModes modes;
+    private final DirectoryLock lock;
+    private final SpaceBudget space; // append lock
     private final boolean reinsertHot;
     private final Ticker ticker;
     private final int errorThreshold;
@@ -151,6 +171,7 @@ public final class LocalPageStore implements Tier {
     private final LongAdder reinserted = new LongAdder();
     private final LongAdder discardedFiles = new LongAdder();
     private final LongAdder disables = new LongAdder();
+    private final LongAdder noSpace = new LongAdder();
     private final Map<Fault, LongAdder> faults = new EnumMap<>(Fault.class);
     private volatile boolean closed;
 
@@ -160,12 +181,16 @@ public final class LocalPageStore implements Tier {
     private long windowStart; // faultLock
     private int windowFaults; // faultLock
 
-    private LocalPageStore(Builder b, List<Path> directories, long capacity, int pageSize, int regionSize, int slots) {
-        this.directories = directories;
+    private LocalPageStore(
+            Builder b, DirectoryLock lock, long capacity, int pageSize, int regionSize, int slots, long slotCost) {
+        this.directories = b.directories;
         this.capacity = capacity;
         this.pageSize = pageSize;
         this.regionSize = regionSize;
         this.io = b.io;
+        this.modes = b.modes;
+        this.lock = lock;
+        this.space = new SpaceBudget(directories, io, slots / directories.size(), slotCost);
         this.reinsertHot = b.reinsertHot;
         this.ticker = b.ticker;
         this.errorThreshold = b.errorThreshold;
@@ -312,7 +337,7 @@ public final class LocalPageStore implements Tier {
             if (closed) {
                 return false;
             }
-            if (free.isEmpty() && !index.contains(hash) && !doorkeeper.admit(hash)) {
+            if ((free.isEmpty() || space.full()) && !index.contains(hash) && !doorkeeper.admit(hash)) {
                 declinedByAdmission.increment();
                 return false;
             }
@@ -392,7 +417,20 @@ public final class LocalPageStore implements Tier {
         return Collections.unmodifiableMap(counts);
     }
 
-    /** Forces and closes the region files; later reads miss and writes are declined. */
+    /**
+     * The bytes the store may occupy now: the quota, lowered to what the file systems can still hold (in
+     * whole regions); checked at open, when a write finds the disk full and while it is lowered.
+     */
+    public long effectiveCapacity() {
+        return space.effectiveCapacity();
+    }
+
+    /** Writes that found a file system full (ENOSPC, or no room for a region), since open; not faults. */
+    public long noSpaceCount() {
+        return noSpace.sum();
+    }
+
+    /** Forces and closes the region files and releases the directories; later reads miss, writes are declined. */
     @Override
     public void close() {
         appendLock.lock();
@@ -425,6 +463,8 @@ public final class LocalPageStore implements Tier {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            lock.close();
         }
     }
 
@@ -433,16 +473,18 @@ public final class LocalPageStore implements Tier {
     public String toString() {
         return String.format(
                 Locale.ROOT,
-                "LocalPageStore{dirs=%d, capacity=%d, pageSize=%d, regionSize=%d, regions=%d, pages=%d, used=%d,"
-                        + " evictions=%d, disabled=%b}",
+                "LocalPageStore{dirs=%d, capacity=%d, effectiveCapacity=%d, pageSize=%d, regionSize=%d, regions=%d,"
+                        + " pages=%d, used=%d, evictions=%d, noSpace=%d, disabled=%b}",
                 directories.size(),
                 capacity,
+                effectiveCapacity(),
                 pageSize,
                 regionSize,
                 regions.length,
                 index.size(),
                 usedBytes(),
                 evictionCount(),
+                noSpaceCount(),
                 disabled);
     }
 
@@ -513,8 +555,8 @@ public final class LocalPageStore implements Tier {
                 if (closed) {
                     return -1;
                 }
-                fault(isNoSpace(e) ? Fault.NO_SPACE : Fault.WRITE_ERROR);
                 sealActiveLocked(); // its partial record is a torn tail recovery stops at
+                writeFailedLocked(e);
                 final Region oldest = sealed.peekFirst();
                 if (!mayReclaim || oldest == null) {
                     return -1;
@@ -537,20 +579,34 @@ public final class LocalPageStore implements Tier {
                 }
                 sealActiveLocked();
             }
-            final Region next = free.poll();
-            if (next != null) {
-                if (activateLocked(next)) {
-                    active = next;
-                    continue;
-                }
+            final Region next = space.takeFree(free);
+            if (next != null && activateLocked(next)) {
+                active = next;
+                continue;
             }
             final Region oldest = sealed.peekFirst();
             if (!mayReclaim || oldest == null) {
+                if (mayReclaim && next == null && !free.isEmpty()) {
+                    noSpace.increment(); // free slots, but no space for them on disk
+                }
                 return null;
             }
             dropRegionLocked(oldest, reinsertHot && next == null);
         }
         return null;
+    }
+
+    /** A write failed: a full file system lowers the space budget; any other error is a device fault. */
+    private void writeFailedLocked(IOException e) {
+        if (closed) {
+            return;
+        }
+        if (isNoSpace(e)) {
+            noSpace.increment();
+            space.refresh();
+        } else {
+            fault(Fault.WRITE_ERROR);
+        }
     }
 
     private void sealActiveLocked() {
@@ -565,7 +621,7 @@ public final class LocalPageStore implements Tier {
         try {
             StoreIo.Handle file = region.file;
             if (file == null) {
-                file = io.open(region.path);
+                file = io.open(region.path, modes);
                 region.file = file;
             }
             file.truncate(0);
@@ -575,11 +631,10 @@ public final class LocalPageStore implements Tier {
             region.writeOffset = RegionDescriptor.HEADER_LENGTH;
             region.awaitingRecovery = false;
             region.reuse();
+            space.occupy(region);
             return true;
         } catch (IOException e) {
-            if (!closed) {
-                fault(isNoSpace(e) ? Fault.NO_SPACE : Fault.WRITE_ERROR);
-            }
+            writeFailedLocked(e);
             free.add(region);
             return false;
         }
@@ -590,7 +645,9 @@ public final class LocalPageStore implements Tier {
      * region), retires it and, once no reader is inside, frees its slot (truncating the file).
      */
     private void dropRegionLocked(Region region, boolean reinsertHot) {
-        sealed.remove(region);
+        if (sealed.remove(region) || active == region) {
+            space.vacate(region);
+        }
         if (active == region) {
             active = null;
         }
@@ -735,7 +792,6 @@ public final class LocalPageStore implements Tier {
         for (int d = 0; d < dirs; d++) {
             final Path dir = directories.get(d);
             try {
-                Files.createDirectories(dir);
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "region-*.tsr")) {
                     for (Path file : files) {
                         final Matcher m = FILE_NAME.matcher(String.valueOf(file.getFileName()));
@@ -761,12 +817,14 @@ public final class LocalPageStore implements Tier {
                 region.startSequence = start;
                 region.awaitingRecovery = true;
                 existing.add(region);
+                space.occupy(region);
                 maxStart = Math.max(maxStart, start);
             } else {
                 region.markFree();
                 free.add(region);
             }
         }
+        space.open(capacity);
         // Every record of a region has a sequence below its start + regionSize (records are >= 8 bytes).
         nextSequence = maxStart + regionSize + 1;
         existing.sort(Comparator.comparingLong(r -> r.startSequence));
@@ -780,7 +838,7 @@ public final class LocalPageStore implements Tier {
     private long openExisting(Region region) {
         StoreIo.Handle file = null;
         try {
-            file = io.open(region.path);
+            file = io.open(region.path, modes);
             final ByteBuffer header = ByteBuffer.allocate(RegionDescriptor.HEADER_LENGTH);
             final long start = readFully(file, header, 0)
                     ? RegionDescriptor.validStartSequence(header.clear(), pageSize, regionSize, region.slot)
@@ -948,6 +1006,7 @@ public final class LocalPageStore implements Tier {
         private Duration errorWindow = Duration.ofSeconds(10);
         private Duration probation = Duration.ofSeconds(30);
         private @Nullable Executor recoveryExecutor;
+        private FileModes modes = new FileModes(FileModes.OWNER_ONLY);
 
         private Builder() {}
 
@@ -955,6 +1014,7 @@ public final class LocalPageStore implements Tier {
         @CanIgnoreReturnValue
         public Builder directories(List<Path> dirs) {
             requireArgument(!dirs.isEmpty(), "at least one directory is needed");
+            requireArgument(Set.copyOf(dirs).size() == dirs.size(), "a directory is listed twice: %s", dirs);
             this.directories = List.copyOf(dirs);
             return this;
         }
@@ -1008,6 +1068,18 @@ public final class LocalPageStore implements Tier {
             return this;
         }
 
+        /**
+         * The POSIX permissions of region and lock files (default owner read and write, {@code rw-------});
+         * directories get them plus search where read is granted ({@code rwx------}). Set exactly, whatever
+         * the umask, also on files and directories left by an earlier run; must include owner read and
+         * write and no execute, e.g. {@code PosixFilePermissions.fromString("rw-r-----")} to let a group read.
+         */
+        @CanIgnoreReturnValue
+        public Builder filePermissions(Set<PosixFilePermission> permissions) {
+            this.modes = new FileModes(Objects.requireNonNull(permissions, "permissions"));
+            return this;
+        }
+
         /** Runs recovery after open (default: a new daemon thread); the store serves meanwhile. */
         @CanIgnoreReturnValue
         public Builder recoveryExecutor(Executor executor) {
@@ -1037,7 +1109,11 @@ public final class LocalPageStore implements Tier {
             return this;
         }
 
-        /** Opens the store: reads region headers now and indexes their pages in the background. */
+        /**
+         * Opens the store: locks the directories (creating them), reads region headers now and indexes their
+         * pages in the background. Throws {@link CacheDirectoryLockedException} if another open store holds
+         * one of the directories, in this process or another.
+         */
         public LocalPageStore build() {
             requireState(!directories.isEmpty(), "directories are required");
             requireState(capacity > 0, "capacity is required");
@@ -1058,7 +1134,13 @@ public final class LocalPageStore implements Tier {
                     region,
                     slotCost);
             requireArgument(slots < (1 << 20), "too many regions (%s); use larger regions", slots);
-            return new LocalPageStore(this, directories, capacity, pageSize, region, (int) slots);
+            final DirectoryLock lock = DirectoryLock.acquire(directories, modes);
+            try {
+                return new LocalPageStore(this, lock, capacity, pageSize, region, (int) slots, slotCost);
+            } catch (RuntimeException | Error e) {
+                lock.close();
+                throw e;
+            }
         }
 
         private static int detectBlockSize(Path dir) {

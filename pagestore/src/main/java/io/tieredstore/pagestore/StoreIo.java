@@ -8,17 +8,21 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 
 /**
  * The local page store's only path to the file system for region files: a seam so tests can inject I/O
  * errors, short reads and a full disk deterministically. The default is plain {@link FileChannel}.
  */
 interface StoreIo {
-    /** Opens (creating if absent) a file for positioned reads and writes. */
-    Handle open(Path path) throws IOException;
+    /** Opens (creating if absent) a file for positioned reads and writes, and sets its permissions. */
+    Handle open(Path path, FileModes modes) throws IOException;
 
     /** Deletes a file if it exists. */
     void delete(Path path) throws IOException;
+
+    /** The bytes still free for this process on the file system of {@code directory}. */
+    long usableSpace(Path directory) throws IOException;
 
     /** One open region file. Positioned operations may be called by many threads at once. */
     interface Handle extends Closeable {
@@ -42,13 +46,25 @@ interface StoreIo {
     static StoreIo fileChannels() {
         return new StoreIo() {
             @Override
-            public Handle open(Path path) throws IOException {
-                return new ChannelHandle(path);
+            public Handle open(Path path, FileModes modes) throws IOException {
+                final ChannelHandle handle = new ChannelHandle(path, modes);
+                try {
+                    modes.apply(path);
+                } catch (IOException | RuntimeException e) {
+                    handle.close();
+                    throw e;
+                }
+                return handle;
             }
 
             @Override
             public void delete(Path path) throws IOException {
                 Files.deleteIfExists(path);
+            }
+
+            @Override
+            public long usableSpace(Path directory) throws IOException {
+                return Files.getFileStore(directory).getUsableSpace();
             }
         };
     }
@@ -59,17 +75,20 @@ interface StoreIo {
      * does not break the store.
      */
     final class ChannelHandle implements Handle {
+        private static final Set<StandardOpenOption> OPTIONS =
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+
         private final Path path;
         private volatile FileChannel channel;
         private volatile boolean closed;
 
-        ChannelHandle(Path path) throws IOException {
+        ChannelHandle(Path path, FileModes modes) throws IOException {
             this.path = path;
-            this.channel = openChannel(path);
+            this.channel = FileChannel.open(path, OPTIONS, modes.fileAttributes(path));
         }
 
         private static FileChannel openChannel(Path path) throws IOException {
-            return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            return FileChannel.open(path, OPTIONS);
         }
 
         private synchronized FileChannel reopen(FileChannel broken) throws IOException {

@@ -35,8 +35,8 @@ final class FaultyIo implements StoreIo {
     }
 
     @Override
-    public Handle open(Path path) throws IOException {
-        final Handle h = delegate.open(path);
+    public Handle open(Path path, FileModes modes) throws IOException {
+        final Handle h = delegate.open(path, modes);
         final AtomicLong size = sizes.computeIfAbsent(path, p -> new AtomicLong());
         size.set(h.size());
         return new Handle() {
@@ -95,6 +95,13 @@ final class FaultyIo implements StoreIo {
                 h.close();
             }
         };
+    }
+
+    /** The simulated device's free bytes, or the real file system's if no device size is set. */
+    @Override
+    public long usableSpace(Path directory) throws IOException {
+        final long device = deviceBytes;
+        return device == Long.MAX_VALUE ? delegate.usableSpace(directory) : Math.max(0, device - usedDeviceBytes());
     }
 
     @Override

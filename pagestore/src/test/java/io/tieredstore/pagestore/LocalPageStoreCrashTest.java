@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.PageKey;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -46,11 +47,19 @@ class LocalPageStoreCrashTest {
                 "obj" + random.nextInt(OBJECTS), "v" + random.nextInt(2), random.nextInt(PAGES_PER_OBJECT));
     }
 
+    /** Starts a {@link CrashChild} JVM filling the store in {@code dir}; its output merges stdout and stderr. */
+    static Process startChild(Path dir, long seed) throws IOException {
+        final String javaBin = ProcessHandle.current().info().command().orElse("java");
+        final String classpath = System.getProperty("java.class.path");
+        return new ProcessBuilder(
+                        javaBin, "-cp", classpath, CrashChild.class.getName(), dir.toString(), Long.toString(seed))
+                .redirectErrorStream(true)
+                .start();
+    }
+
     @Test
     void sigkillAtRandomPoints_reopenedStoreServesOnlyIntactPages() throws Exception {
         final int trials = Integer.getInteger("tieredstore.crashTrials", 50);
-        final String javaBin = ProcessHandle.current().info().command().orElse("java");
-        final String classpath = System.getProperty("java.class.path");
         final SplittableRandom random = new SplittableRandom(2024);
         final Path dir = root.resolve("store");
         final List<PageKey> keys = new ArrayList<>();
@@ -64,10 +73,7 @@ class LocalPageStoreCrashTest {
         long wrong = 0;
         long hits = 0;
         for (int trial = 0; trial < trials; trial++) {
-            final Process child = new ProcessBuilder(
-                            javaBin, "-cp", classpath, CrashChild.class.getName(), dir.toString(), Long.toString(trial))
-                    .redirectErrorStream(true)
-                    .start();
+            final Process child = startChild(dir, trial);
             final int linesBeforeKill = random.nextInt(-2, 25); // negative: kill during start-up or open
             try (BufferedReader out =
                     new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {

@@ -85,9 +85,13 @@ class LocalPageStoreTest extends TierContractTest {
         return 1 + Math.floorMod(key.hashCode(), PAGE_SIZE);
     }
 
+    /** Every file under {@code dir} but the stores' lock files. */
     private static List<Path> regionFiles(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+            return files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().equals(DirectoryLock.FILE_NAME))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 
@@ -392,15 +396,19 @@ class LocalPageStoreTest extends TierContractTest {
 
     @ParameterizedTest
     @ValueSource(ints = {90, 99, 100})
-    void fullDisk_isEvictionThenPassThrough_neverAnError(int percentFull) throws IOException {
+    void fullDisk_isEvictionThenPassThrough_neverAnErrorNorAFault(int percentFull) throws IOException {
         final Path dir = newDir();
         final long capacity = 2L << 20;
         final FaultyIo io = new FaultyIo(percentFull);
-        // The device is as large as the quota, and other data already fills percentFull of it.
-        io.deviceBytes = capacity * (100 - percentFull) / 100;
         long stored = 0;
         final List<PageKey> keys = new ArrayList<>();
-        try (LocalPageStore store = tolerant(builder(dir, capacity)).io(io).build()) {
+        // Default fault threshold and a ticker that stands still: a counted fault would disable the tier.
+        try (LocalPageStore store =
+                builder(dir, capacity).ticker(() -> 0).io(io).build()) {
+            final long slotCost = (64 + 4) << 10; // a region plus one block
+            assertEquals(2 * (capacity / 2 / slotCost) * slotCost, store.effectiveCapacity(), "quota in whole regions");
+            // The device is as large as the quota; after open, other data fills percentFull of it.
+            io.deviceBytes = capacity * (100 - percentFull) / 100;
             for (int i = 0; i < 3 * capacity / PAGE_SIZE; i++) {
                 final PageKey key = key("o" + (i % 13), "v1", i);
                 keys.add(key);
@@ -418,13 +426,22 @@ class LocalPageStoreTest extends TierContractTest {
                     assertArrayEquals(content(key, PAGE_SIZE), dst.array());
                 }
             }
-            assertTrue(store.faultCount(LocalPageStore.Fault.NO_SPACE) > 0, "the device filled up");
+            assertTrue(store.noSpaceCount() > 0, "the device filled up");
+            assertEquals(0, store.disableCount(), "a full disk is not a device fault");
+            assertEquals(
+                    0,
+                    store.faultCounts().values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum());
+            // Regions are charged whole, as in the configured quota, also those sealed early by ENOSPC.
+            assertTrue(store.effectiveCapacity() < capacity, "quota lowered to the device: " + store);
             if (percentFull == 90) {
                 assertTrue(stored > 2 * io.deviceBytes / PAGE_SIZE, "eviction made room again: stored " + stored);
                 assertTrue(hits > 0);
             } else if (percentFull == 100) {
                 assertEquals(0, stored, "pass-through");
                 assertEquals(0, hits);
+                assertEquals(0, store.effectiveCapacity());
             }
         }
         final long onDisk = regionFiles(dir).stream()
