@@ -39,6 +39,7 @@ public final class FaultProxy implements AutoCloseable {
     private final InetSocketAddress origin;
     private final Channel server;
     private final OriginCounters counters = new OriginCounters();
+    private final KeyLocks locks;
     private volatile Installed installed;
 
     /** A plan and where its request numbering and time windows start. */
@@ -46,6 +47,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private FaultProxy(InetSocketAddress origin, FaultPlan plan) {
         this.origin = origin;
+        this.locks = KeyLocks.forOrigin(origin.getHostString() + ":" + origin.getPort());
         this.installed = new Installed(plan, System.nanoTime(), new AtomicLong());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(EventLoops.GROUP)
@@ -105,6 +107,11 @@ public final class FaultProxy implements AutoCloseable {
 
     Installed installed() {
         return installed;
+    }
+
+    /** The object locks shared by every proxy in front of this origin. */
+    KeyLocks locks() {
+        return locks;
     }
 
     /** Opens the origin connection of one client connection, on that connection's event loop. */

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,12 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
     private boolean originClosed;
     /** The last write to the client: closing waits for it, since a close drops writes still queued. */
     private @Nullable ChannelFuture lastWrite;
+    /** The object locks of the exchange, from before it is forwarded until the origin has answered. */
+    private KeyLocks.@Nullable Hold hold;
+    /** Whether {@link #hold} ends at the first body byte (a GET) rather than at the end of the response. */
+    private boolean releaseAtFirstByte;
+    /** Parts of the request read while its locks are not yet granted, in order; null once forwarded. */
+    private @Nullable ArrayDeque<Object> waiting;
 
     /** The decisions taken for one request, and the progress of its response. */
     private static final class Exchange {
@@ -134,13 +141,67 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        ArrayDeque<Object> w = waiting;
+        if (w != null) {
+            w.add(msg); // its locks are not granted yet (lockGranted forwards it)
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        forward(ctx.channel(), ex, msg);
+    }
+
+    private void forward(Channel c, Exchange ex, Object msg) {
         if (msg instanceof HttpContent content) {
             counters.countRequestBytes(ex.op, content.content().readableBytes());
         }
         Channel o = requireOrigin();
         o.writeAndFlush(msg);
-        if (!last && !o.isWritable()) {
-            ctx.channel().config().setAutoRead(false); // the origin's writability change resumes reading
+        if (!(msg instanceof LastHttpContent) && !o.isWritable()) {
+            c.config().setAutoRead(false); // the origin's writability change resumes reading
+        }
+    }
+
+    /** Takes the object locks of a request about to be forwarded; its parts wait until they are granted. */
+    private void lock(HttpRequest request, S3Operation op) {
+        releaseLocks(); // a previous exchange's, if it was cut short
+        List<KeyLocks.Claim> claims = KeyLocks.claimsOf(
+                request.method().name(), request.uri(), request.headers().get("x-amz-copy-source"));
+        if (claims.isEmpty()) {
+            return;
+        }
+        Channel c = client;
+        if (c == null) {
+            return;
+        }
+        releaseAtFirstByte = op == S3Operation.GET || op == S3Operation.RANGED_GET;
+        waiting = new ArrayDeque<>();
+        hold = proxy.locks().acquire(claims, c.eventLoop(), this::lockGranted);
+    }
+
+    /** Runs on the event loop once the exchange's locks are held: forwards what waited. */
+    private void lockGranted() {
+        ArrayDeque<Object> w = waiting;
+        Channel c = client;
+        Exchange ex = exchange;
+        waiting = null;
+        if (w == null || c == null || ex == null || !c.isActive()) {
+            return; // the connection is gone; channelInactive released the locks
+        }
+        boolean last = false;
+        for (Object msg = w.poll(); msg != null; msg = w.poll()) {
+            last = msg instanceof LastHttpContent;
+            forward(c, ex, msg);
+        }
+        if (!last && requireOrigin().isWritable()) {
+            c.config().setAutoRead(true);
+        }
+    }
+
+    private void releaseLocks() {
+        KeyLocks.Hold h = hold;
+        hold = null;
+        if (h != null) {
+            h.release();
         }
     }
 
@@ -179,6 +240,7 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
             counters.countFault(Fault.SLOW_DOWN);
         } else {
             counters.countRequest(op);
+            lock(request, op);
         }
         return true;
     }
@@ -195,6 +257,10 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
                 }
                 if (msg instanceof HttpContent content) {
                     counters.countResponseBytes(ex.op, content.content().readableBytes());
+                    if (msg instanceof LastHttpContent
+                            || (releaseAtFirstByte && content.content().isReadable())) {
+                        releaseLocks(); // the origin has answered, or opened the file it streams
+                    }
                 }
                 toClient.add(msg);
                 if (toClient.size() > HIGH_WATER) {
@@ -214,6 +280,7 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
                 originClosed = true;
+                releaseLocks();
                 if (toClient.isEmpty()) {
                     closeClient();
                 }
@@ -238,6 +305,12 @@ final class FaultRelay extends ChannelInboundHandlerAdapter {
         Channel o = origin;
         if (o != null) {
             o.close();
+        }
+        releaseLocks();
+        ArrayDeque<Object> w = waiting;
+        waiting = null;
+        while (w != null && !w.isEmpty()) {
+            ReferenceCountUtil.release(w.poll());
         }
         while (!toClient.isEmpty()) {
             ReferenceCountUtil.release(toClient.poll());

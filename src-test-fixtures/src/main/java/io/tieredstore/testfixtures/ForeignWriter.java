@@ -5,8 +5,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Writes to a bucket behind the cache's back, straight to the origin: not through the fault layer and not
- * counted. Use it to set up objects and to play another application that overwrites or deletes them.
+ * Writes to a bucket behind the cache's back: not through the test's fault proxy and not counted. Use it to
+ * set up objects and to play another application that overwrites or deletes them. It goes through the
+ * endpoint's unfaulted proxy ({@link S3Endpoint#directClient()}), so its overwrites are atomic with respect
+ * to every read, as in S3.
  */
 public final class ForeignWriter {
     private final S3Client direct;

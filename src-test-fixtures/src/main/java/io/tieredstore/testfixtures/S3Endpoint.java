@@ -46,7 +46,8 @@ public final class S3Endpoint {
     private final S3MockApplication app;
     private final ThreadGroup threads = new ThreadGroup("s3-endpoint");
     private @Nullable Thread stopping;
-    private final URI uri;
+    private final URI s3mock;
+    private final FaultProxy plain;
     private final S3Client direct;
     private final String bucketPrefix;
 
@@ -72,8 +73,9 @@ public final class S3Endpoint {
         props.put("spring.servlet.multipart.max-request-size", "2GB");
         props.put("spring.main.register-shutdown-hook", false); // ours is bounded (stop)
         this.app = startInOwnThreadGroup(props);
-        this.uri = URI.create("http://127.0.0.1:" + app.getHttpPort());
-        this.direct = S3Clients.sync(uri);
+        this.s3mock = URI.create("http://127.0.0.1:" + app.getHttpPort());
+        this.plain = FaultProxy.start(s3mock, FaultPlan.none()); // its counters are nobody's: not counted
+        this.direct = S3Clients.sync(plain.uri());
         this.bucketPrefix = "t" + Long.toString(ProcessHandle.current().pid(), 36) + "-"
                 + Long.toString(System.currentTimeMillis(), 36).toLowerCase(Locale.ROOT);
     }
@@ -93,12 +95,15 @@ public final class S3Endpoint {
         return s;
     }
 
-    /** The origin itself, without the fault layer: {@code http://127.0.0.1:<port>}. */
+    /**
+     * The origin without faults or counting, {@code http://127.0.0.1:<port>}: a proxy that only makes
+     * overwrites atomic (as every proxy does), never S3Mock itself, which is not.
+     */
     public URI uri() {
-        return uri;
+        return plain.uri();
     }
 
-    /** A client straight to the origin: no faults, not counted. Shared; do not close it. */
+    /** A client to {@link #uri()}: no faults, not counted, atomic like S3. Shared; do not close it. */
     public S3Client directClient() {
         return direct;
     }
@@ -112,7 +117,7 @@ public final class S3Endpoint {
 
     /** Starts a fault proxy in front of this endpoint. */
     public FaultProxy newProxy(FaultPlan plan) {
-        return FaultProxy.start(uri, plan);
+        return FaultProxy.start(s3mock, plan);
     }
 
     /** Starts S3Mock from a thread of {@link #threads}, so that every thread it starts belongs to that group. */
@@ -172,6 +177,7 @@ public final class S3Endpoint {
                 t = new Thread(
                         () -> {
                             direct.close();
+                            plain.close();
                             app.stop();
                         },
                         "s3-endpoint-stop");
