@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * It counts every request that reaches the origin ({@link OriginCounters}).
  *
  * <p>Design notes. Each client connection gets its own connection to the origin on the same event loop, so
- * all state of a connection pair is touched by one thread and needs no locks. Bodies stream through in the
+ * all state of a connection pair is touched by one thread; the only state shared between connections is the
+ * origin's object locks ({@link KeyLocks}), which make overwrites atomic and never block a thread. Bodies
+ * stream through in the
  * chunks the codecs produce (8 KiB), with back-pressure both ways, so multi-gigabyte objects pass in bounded
  * memory. Faults are decided when a request's head arrives, from a generator seeded by (seed, request
  * number), so a run is reproducible. The plan can be swapped while the proxy runs; the swap restarts request

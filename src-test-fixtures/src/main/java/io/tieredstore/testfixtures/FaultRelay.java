@@ -37,6 +37,11 @@ import org.jspecify.annotations.Nullable;
  * relayed as they are read; responses go into {@link #toClient} and a pump writes them out no earlier than
  * the request's first-byte deadline and no faster than the bandwidth cap. S3 clients do not pipeline, so a
  * connection carries one exchange at a time; reading the next request waits until a response is complete.
+ *
+ * <p>Atomic overwrites: before a request reaching the origin is forwarded, it takes its object locks
+ * ({@link KeyLocks}); its parts wait in {@link #waiting}, with reading paused, until they are granted on this
+ * event loop. The hold ends at the origin's last response part (a GET's at its first body byte), or when
+ * either connection closes.
  */
 // Netty writes and closes are fire-and-forget here: a failed write means the peer is gone, and the
 // channelInactive of either side closes the other, so no future needs checking. One exception: a close drops
