@@ -101,7 +101,6 @@ public final class QuickStarts {
         System.out.printf(
                 "consumer: quick starts OK (footer %d bytes, second read from memory; id 42 -> %s)%n",
                 footer.length, r.rows().get(0).values());
-        System.exit(0); // the fixtures' S3 endpoint runs non-daemon server threads
     }
 
     /** The rows the table holds for {@code key}: values of {@code columns}, in file order. */

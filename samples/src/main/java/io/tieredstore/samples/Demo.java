@@ -69,8 +69,7 @@ public final class Demo {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        new Demo(System.out).run(rows, profile);
-        System.exit(0); // the embedded S3 endpoint runs non-daemon server threads
+        new Demo(System.out).run(rows, profile); // the JVM then ends by itself: the fixtures stop their S3
     }
 
     private void run(long rows, LatencyProfile profile) throws IOException {
