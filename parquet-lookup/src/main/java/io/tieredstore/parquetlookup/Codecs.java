@@ -8,8 +8,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.compressors.lz4.BlockLZ4CompressorInputStream;
-import org.apache.commons.compress.compressors.snappy.SnappyCompressorInputStream;
 import org.apache.parquet.format.CompressionCodec;
 
 /**
@@ -22,18 +20,12 @@ import org.apache.parquet.format.CompressionCodec;
  *
  * <p>Which decoder runs matters on JDK 24 and newer, where a library that loads native code or touches
  * {@code sun.misc.Unsafe} makes the JVM print warnings unless the application passes flags. SNAPPY, GZIP, LZ4_RAW
- * and LZ4 are decoded in pure Java without either (Apache Commons Compress, {@code java.util.zip}), so they print
- * nothing. ZSTD has no such decoder in a maintained library: zstd-jni is native (one warning block on JDK 24+,
+ * and LZ4 are decoded in pure Java without either, so they print nothing: SNAPPY by our {@link SnappyDecoder}, LZ4_RAW
+ * and LZ4 by our {@link Lz4Decoder} (each says why no library is used), GZIP by {@code java.util.zip}. ZSTD has no such decoder in a maintained library: zstd-jni is native (one warning block on JDK 24+,
  * {@code --enable-native-access=ALL-UNNAMED} silences it), and aircompressor 2's pure-Java zstd uses
  * {@code sun.misc.Unsafe} (a warning too). LZO is decoded by aircompressor and warns likewise.
  */
 final class Codecs {
-    /**
-     * Window of the Snappy decoder: Snappy compresses in fragments of at most 64 KiB, so no copy reaches further
-     * back; a stream that does is reported as corrupt.
-     */
-    private static final int SNAPPY_WINDOW = 1 << 16;
-
     private Codecs() {}
 
     /** Whether pages compressed with {@code codec} can be read. */
@@ -61,11 +53,11 @@ final class Codecs {
         byte[] out = new byte[size];
         try {
             int n = switch (codec) {
-                case SNAPPY -> snappy(src, offset, length, out);
+                case SNAPPY -> snappy(object, src, offset, length, out);
                 case GZIP -> gzip(src, offset, length, out);
                 case ZSTD -> (int) Zstd.decompressByteArray(out, 0, size, src, offset, length);
-                case LZ4_RAW -> lz4Block(src, offset, length, out, 0, size);
-                case LZ4 -> lz4(src, offset, length, out);
+                case LZ4_RAW -> Lz4Decoder.decompress(object, src, offset, length, out, 0, size);
+                case LZ4 -> lz4(object, src, offset, length, out);
                 case LZO -> hadoopFramed(new LzoDecompressor()::decompress, src, offset, length, out);
                 default -> throw new UnsupportedParquetException(object, "codec " + codec + " is not supported");
             };
@@ -84,15 +76,9 @@ final class Codecs {
     }
 
     /** Raw Snappy: a varint preamble with the uncompressed length, then literals and copies. */
-    private static int snappy(byte[] src, int offset, int length, byte[] out) throws IOException {
-        try (SnappyCompressorInputStream in =
-                new SnappyCompressorInputStream(new ByteArrayInputStream(src, offset, length), SNAPPY_WINDOW)) {
-            int n = in.getSize();
-            if (n != out.length) {
-                return n; // reported by the caller, before anything is decoded
-            }
-            return readAll(in, out, 0, out.length);
-        }
+    private static int snappy(String object, byte[] src, int offset, int length, byte[] out) {
+        SnappyDecoder.decompress(object, src, offset, length, out);
+        return out.length;
     }
 
     /** Reads every gzip member (some writers concatenate them). */
@@ -102,18 +88,17 @@ final class Codecs {
         }
     }
 
-    /** One raw LZ4 block of {@code length} bytes, decoded into at most {@code max} bytes of {@code out}. */
-    private static int lz4Block(byte[] src, int offset, int length, byte[] out, int at, int max) throws IOException {
-        try (InputStream in = new BlockLZ4CompressorInputStream(new ByteArrayInputStream(src, offset, length))) {
-            return readAll(in, out, at, max);
-        }
-    }
-
-    private static int lz4(byte[] src, int offset, int length, byte[] out) throws IOException {
+    /** Hadoop-framed LZ4 blocks, or else one raw block. */
+    private static int lz4(String object, byte[] src, int offset, int length, byte[] out) {
         try {
-            return hadoopFramed(Codecs::lz4Block, src, offset, length, out);
-        } catch (IOException | MalformedInputException | IndexOutOfBoundsException framing) {
-            return lz4Block(src, offset, length, out, 0, out.length);
+            return hadoopFramed(
+                    (s, o, l, d, at, max) -> Lz4Decoder.decompress(object, s, o, l, d, at, max),
+                    src,
+                    offset,
+                    length,
+                    out);
+        } catch (MalformedInputException | CorruptParquetException framing) {
+            return Lz4Decoder.decompress(object, src, offset, length, out, 0, out.length);
         }
     }
 
@@ -129,15 +114,14 @@ final class Codecs {
     /** A block decompressor: {@code src[offset, offset + length)} into at most {@code max} bytes at {@code at}. */
     @FunctionalInterface
     private interface BlockDecoder {
-        int decompress(byte[] src, int offset, int length, byte[] out, int at, int max) throws IOException;
+        int decompress(byte[] src, int offset, int length, byte[] out, int at, int max);
     }
 
     /**
      * Hadoop's block framing: blocks of [uncompressed length][compressed length][compressed bytes]..., big
      * endian, where one uncompressed block may be split over several compressed chunks.
      */
-    private static int hadoopFramed(BlockDecoder codec, byte[] src, int offset, int length, byte[] out)
-            throws IOException {
+    private static int hadoopFramed(BlockDecoder codec, byte[] src, int offset, int length, byte[] out) {
         int in = offset;
         int end = offset + length;
         int written = 0;
