@@ -20,8 +20,9 @@ import org.apache.parquet.format.CompressionCodec;
  *
  * <p>Which decoder runs matters on JDK 24 and newer, where a library that loads native code or touches
  * {@code sun.misc.Unsafe} makes the JVM print warnings unless the application passes flags. SNAPPY, GZIP, LZ4_RAW
- * and LZ4 are decoded in pure Java without either, so they print nothing: SNAPPY by our {@link SnappyDecoder}, LZ4_RAW
- * and LZ4 by our {@link Lz4Decoder} (each says why no library is used), GZIP by {@code java.util.zip}. ZSTD has no such decoder in a maintained library: zstd-jni is native (one warning block on JDK 24+,
+ * and LZ4 are decoded in pure Java without either, so they print nothing: SNAPPY by our {@link SnappyDecoder},
+ * LZ4_RAW and LZ4 by our {@link Lz4Decoder} (each says why no library is used), GZIP by {@code java.util.zip}. ZSTD
+ * has no such decoder in a maintained library: zstd-jni is native (one warning block on JDK 24+,
  * {@code --enable-native-access=ALL-UNNAMED} silences it), and aircompressor 2's pure-Java zstd uses
  * {@code sun.misc.Unsafe} (a warning too). LZO is decoded by aircompressor and warns likewise.
  */
