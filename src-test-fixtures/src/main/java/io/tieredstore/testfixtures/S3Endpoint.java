@@ -159,8 +159,7 @@ public final class S3Endpoint {
             if (t.isAlive()
                     && !t.isDaemon()
                     && group != null
-                    && group != threads
-                    && !threads.parentOf(group)
+                    && !threads.parentOf(group) // S3Mock's group itself or one inside it
                     && !t.getName().equals(DESTROY_JVM_THREAD)) {
                 users.add(t);
             }
