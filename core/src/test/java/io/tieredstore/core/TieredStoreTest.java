@@ -537,7 +537,7 @@ class TieredStoreTest {
 
             @Override
             public boolean isUnavailable(RuntimeException failure) {
-                return failure == down;
+                return failure instanceof IllegalStateException; // what this origin throws when down
             }
         };
         origin.put(B, "k", bytes(PAGE, 13));
