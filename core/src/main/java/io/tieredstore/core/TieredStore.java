@@ -157,6 +157,11 @@ public final class TieredStore implements AutoCloseable {
         return pageSize;
     }
 
+    /** The id of the store's origin, part of every page key. */
+    public String originId() {
+        return origin.id();
+    }
+
     /** The consistency policy that applies to {@code key} in {@code bucket} (longest matching prefix). */
     public ConsistencyPolicy policy(String bucket, String key) {
         return policies.forKey(bucket, key);

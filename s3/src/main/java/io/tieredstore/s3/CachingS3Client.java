@@ -486,8 +486,17 @@ public final class CachingS3Client extends DelegatingS3Client {
             return this;
         }
 
-        /** Builds the client. */
+        /**
+         * Builds the client.
+         *
+         * @throws IllegalArgumentException if the store's origin has another id than {@code origin}
+         */
         public CachingS3Client build() {
+            if (!store.originId().equals(origin.id())) {
+                throw new IllegalArgumentException("the store's origin " + store.originId()
+                        + " is not this client's origin " + origin.id() + ": build the store over an S3Origin"
+                        + " with the same id");
+            }
             return new CachingS3Client(this);
         }
     }

@@ -2,6 +2,7 @@ package io.tieredstore.s3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ConsistencyPolicy;
@@ -108,6 +109,21 @@ class AuthorizationTest {
             assertEquals(0, b.requests.get());
             now.set(Duration.ofSeconds(61).toNanos());
             assertDeniedAsTheBareClient(revocable, viaB, s3, b);
+        }
+    }
+
+    @Test
+    void aClientOfAnotherOriginIsRefusedAtBuild(S3Fixture s3) {
+        try (TieredStore store = store(s3, ConsistencyPolicy.STRICT)) {
+            S3Origin elsewhere = S3Origin.create(s3.s3(), "another-endpoint", 10);
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> CachingS3Client.builder(store, elsewhere).build());
+            assertTrue(e.getMessage().contains("another-endpoint"), e.getMessage());
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> CachingS3Client.builder(store, S3Origin.create(s3.s3()))
+                            .reauthorizeEvery(Duration.ofSeconds(-1)));
         }
     }
 
