@@ -1,7 +1,5 @@
 package io.tieredstore.parquetlookup;
 
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdException;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.lzo.LzoDecompressor;
 import java.io.ByteArrayInputStream;
@@ -19,12 +17,11 @@ import org.apache.parquet.format.CompressionCodec;
  * Hadoop-framed.
  *
  * <p>Which decoder runs matters on JDK 24 and newer, where a library that loads native code or touches
- * {@code sun.misc.Unsafe} makes the JVM print warnings unless the application passes flags. SNAPPY, GZIP, LZ4_RAW
- * and LZ4 are decoded in pure Java without either, so they print nothing: SNAPPY by our {@link SnappyDecoder},
- * LZ4_RAW and LZ4 by our {@link Lz4Decoder} (each says why no library is used), GZIP by {@code java.util.zip}. ZSTD
- * has no such decoder in a maintained library: zstd-jni is native (one warning block on JDK 24+,
- * {@code --enable-native-access=ALL-UNNAMED} silences it), and aircompressor 2's pure-Java zstd uses
- * {@code sun.misc.Unsafe} (a warning too). LZO is decoded by aircompressor and warns likewise.
+ * {@code sun.misc.Unsafe} makes the JVM print warnings unless the application passes flags. SNAPPY, GZIP, LZ4_RAW,
+ * LZ4 and ZSTD are decoded in pure Java without either, so they print nothing: SNAPPY by our {@link SnappyDecoder},
+ * LZ4_RAW and LZ4 by our {@link Lz4Decoder}, ZSTD by our {@link ZstdDecoder} (each says why no library is used: the
+ * libraries are native, use {@code Unsafe}, or are slow), GZIP by {@code java.util.zip}. Only LZO, decoded by
+ * aircompressor 2 ({@code sun.misc.Unsafe}), warns.
  */
 final class Codecs {
     private Codecs() {}
@@ -56,7 +53,7 @@ final class Codecs {
             int n = switch (codec) {
                 case SNAPPY -> snappy(object, src, offset, length, out);
                 case GZIP -> gzip(src, offset, length, out);
-                case ZSTD -> (int) Zstd.decompressByteArray(out, 0, size, src, offset, length);
+                case ZSTD -> ZstdDecoder.decompress(object, src, offset, length, out);
                 case LZ4_RAW -> Lz4Decoder.decompress(object, src, offset, length, out, 0, size);
                 case LZ4 -> lz4(object, src, offset, length, out);
                 case LZO -> hadoopFramed(new LzoDecompressor()::decompress, src, offset, length, out);
@@ -67,11 +64,7 @@ final class Codecs {
                         object, codec + " page decompressed to " + n + " bytes, header says " + size);
             }
             return out;
-        } catch (IOException
-                | MalformedInputException
-                | ZstdException
-                | IndexOutOfBoundsException
-                | IllegalArgumentException e) {
+        } catch (IOException | MalformedInputException | IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new CorruptParquetException(object, codec + " page does not decompress: " + e.getMessage(), e);
         }
     }
