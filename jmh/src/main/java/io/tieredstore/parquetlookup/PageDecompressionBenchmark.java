@@ -1,8 +1,10 @@
 package io.tieredstore.parquetlookup;
 
+import com.github.luben.zstd.Zstd;
 import io.airlift.compress.lz4.Lz4Compressor;
 import io.airlift.compress.lz4.Lz4Decompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
+import io.airlift.compress.zstd.ZstdDecompressor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +32,8 @@ import org.xerial.snappy.Snappy;
 /**
  * Decompression of one 1 MiB Parquet-like page, every decoder side by side, 1 thread: a PLAIN INT64 column of
  * sorted keys ({@code sortedLongs}) or a PLAIN BYTE_ARRAY column of sorted customer names and cities
- * ({@code strings}), compressed as parquet-java writes it (SNAPPY by snappy-java, LZ4_RAW by aircompressor).
+ * ({@code strings}), compressed as parquet-java writes it (SNAPPY by snappy-java, LZ4_RAW by aircompressor, ZSTD by
+ * zstd-jni at parquet-java's default level 3).
  * Each call decodes into a new array of the page's size, as {@code Codecs} does.
  *
  * <ul>
@@ -57,6 +60,7 @@ public class PageDecompressionBenchmark {
 
     private static final SnappyDecompressor AIR_SNAPPY = new SnappyDecompressor();
     private static final Lz4Decompressor AIR_LZ4 = new Lz4Decompressor();
+    private static final ZstdDecompressor AIR_ZSTD = new ZstdDecompressor();
     private static final LZ4SafeDecompressor LZ4_JAVA_SAFE =
             LZ4Factory.safeInstance().safeDecompressor();
 
@@ -67,6 +71,7 @@ public class PageDecompressionBenchmark {
     private byte[] page;
     private byte[] snappy;
     private byte[] lz4;
+    private byte[] zstd;
 
     @Setup
     public void setUp() throws IOException {
@@ -75,11 +80,14 @@ public class PageDecompressionBenchmark {
         Lz4Compressor compressor = new Lz4Compressor();
         byte[] out = new byte[compressor.maxCompressedLength(page.length)];
         lz4 = Arrays.copyOf(out, compressor.compress(page, 0, page.length, out, 0, out.length));
+        zstd = Zstd.compress(page, 3);
         System.out.printf(
-                "%n%s page: %d bytes, SNAPPY %d bytes, LZ4 %d bytes%n", column, page.length, snappy.length, lz4.length);
+                "%n%s page: %d bytes, SNAPPY %d bytes, LZ4 %d bytes, ZSTD %d bytes%n",
+                column, page.length, snappy.length, lz4.length, zstd.length);
         byte[][] decoded = {
             snappyOurs(), snappyJava(), snappyAircompressor(), snappyCommonsCompress(),
-            lz4Ours(), lz4JavaSafe(), lz4Aircompressor(), lz4CommonsCompress()
+            lz4Ours(), lz4JavaSafe(), lz4Aircompressor(), lz4CommonsCompress(),
+            zstdOurs(), zstdJni(), zstdAircompressor()
         };
         for (byte[] d : decoded) {
             if (!Arrays.equals(page, d)) {
@@ -178,6 +186,27 @@ public class PageDecompressionBenchmark {
         try (InputStream in = new BlockLZ4CompressorInputStream(new ByteArrayInputStream(lz4))) {
             return readExactly(in);
         }
+    }
+
+    @Benchmark
+    public byte[] zstdOurs() {
+        byte[] out = new byte[page.length];
+        ZstdDecoder.decompress(OBJECT, zstd, 0, zstd.length, out);
+        return out;
+    }
+
+    @Benchmark
+    public byte[] zstdJni() {
+        byte[] out = new byte[page.length];
+        Zstd.decompressByteArray(out, 0, out.length, zstd, 0, zstd.length);
+        return out;
+    }
+
+    @Benchmark
+    public byte[] zstdAircompressor() {
+        byte[] out = new byte[page.length];
+        AIR_ZSTD.decompress(zstd, 0, zstd.length, out, 0, out.length);
+        return out;
     }
 
     private byte[] readExactly(InputStream in) throws IOException {
