@@ -119,9 +119,9 @@ final class Lz4Decoder {
     /**
      * Repeats {@code out[op - distance, op)} into {@code out[op, op + length)}. An overlapping match copies the
      * written part again and again, doubling it: its length is always a multiple of {@code distance}, so the
-     * period is kept.
+     * period is kept. ZSTD's long matches use it too.
      */
-    private static void copyMatch(byte[] out, int op, int distance, int length) {
+    static void copyMatch(byte[] out, int op, int distance, int length) {
         int from = op - distance;
         if (distance >= length) {
             System.arraycopy(out, from, out, op, length);

@@ -329,17 +329,6 @@ final class ZstdSequences {
             }
             return;
         }
-        if (distance >= length) {
-            System.arraycopy(out, from, out, op, length);
-            return;
-        }
-        int done = 0;
-        int chunk = distance;
-        while (done < length) {
-            int n = Math.min(chunk, length - done);
-            System.arraycopy(out, from, out, op + done, n);
-            done += n;
-            chunk += n;
-        }
+        Lz4Decoder.copyMatch(out, op, distance, length); // the same doubling copy as LZ4's matches
     }
 }
