@@ -377,7 +377,9 @@ public final class CachingS3Client extends DelegatingS3Client {
         public ObjectVersion stat(String bucket, String key) {
             long start = ticker.read();
             ObjectVersion v = origin.stat(bucket, key);
-            authorised.put(v.id(), start);
+            if (reauthorizeNanos != NEVER) {
+                authorised.put(v.id(), start);
+            }
             return v;
         }
 
