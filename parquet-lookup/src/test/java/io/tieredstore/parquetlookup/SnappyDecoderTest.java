@@ -220,14 +220,7 @@ class SnappyDecoderTest {
     private static void assertDecodes(byte[] input, byte[] compressed, SplittableRandom random, String what) {
         assertArrayEquals(
                 input, SnappyDecoder.decompress(OBJECT, compressed, 0, compressed.length, input.length), what);
-        int before = random.nextInt(16);
-        byte[] padded = new byte[before + compressed.length + random.nextInt(16)];
-        random.nextBytes(padded);
-        System.arraycopy(compressed, 0, padded, before, compressed.length);
-        assertArrayEquals(
-                input,
-                Codecs.decompress(OBJECT, CompressionCodec.SNAPPY, padded, before, compressed.length, input.length),
-                what + " at offset " + before);
+        OffsetDecode.assertDecodesAtAnOffset(OBJECT, CompressionCodec.SNAPPY, input, compressed, random, what);
     }
 
     private static byte[] aircompressor(byte[] input) {

@@ -433,14 +433,7 @@ class ZstdDecoderTest {
         byte[] out = new byte[input.length];
         assertEquals(input.length, ZstdDecoder.decompress(OBJECT, compressed, 0, compressed.length, out), what);
         assertArrayEquals(input, out, what);
-        int before = random.nextInt(16);
-        byte[] padded = new byte[before + compressed.length + random.nextInt(16)];
-        random.nextBytes(padded);
-        System.arraycopy(compressed, 0, padded, before, compressed.length);
-        assertArrayEquals(
-                input,
-                Codecs.decompress(OBJECT, CompressionCodec.ZSTD, padded, before, compressed.length, input.length),
-                what + " at offset " + before);
+        OffsetDecode.assertDecodesAtAnOffset(OBJECT, CompressionCodec.ZSTD, input, compressed, random, what);
     }
 
     private static byte[] zstdJni(byte[] input, int level, boolean checksum, boolean contentSize) {
