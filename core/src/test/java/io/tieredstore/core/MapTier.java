@@ -1,24 +1,51 @@
 package io.tieredstore.core;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
 
 /**
- * A test tier: whole pages as heap copies in a concurrent map, unbounded. It can be told to throw on every
- * read or write, to show that a cache fault never reaches a caller. Shared with other modules' tests
- * through core's test jar.
+ * A test tier: whole pages as heap copies in a map, unbounded or bounded by bytes (oldest page out first).
+ * It can be told to throw on every read or write, to show that a cache fault never reaches a caller.
+ * Shared with other modules' tests through core's test jar.
  */
 public final class MapTier implements Tier {
     private final String name;
-    private final ConcurrentHashMap<PageKey, byte[]> pages = new ConcurrentHashMap<>();
+    private final long capacityBytes;
+    private final OptionalInt pageSize;
+
+    @GuardedBy("this")
+    private final LinkedHashMap<PageKey, byte[]> pages = new LinkedHashMap<>();
+
+    @GuardedBy("this")
+    private long usedBytes;
+
+    @GuardedBy("this")
+    private long evictions;
+
+    @GuardedBy("this")
+    private boolean closed;
+
     private volatile boolean failReads;
     private volatile boolean failWrites;
 
-    /** An empty tier named {@code name}. */
+    /** An empty, unbounded tier named {@code name} that holds pages of any size. */
     public MapTier(String name) {
         this.name = name;
+        this.capacityBytes = Long.MAX_VALUE;
+        this.pageSize = OptionalInt.empty();
+    }
+
+    /** An empty tier of at most {@code capacityBytes} of pages of up to {@code pageSize} bytes. */
+    public MapTier(String name, long capacityBytes, int pageSize) {
+        this.name = name;
+        this.capacityBytes = capacityBytes;
+        this.pageSize = OptionalInt.of(pageSize);
     }
 
     /** From now on every read throws IllegalStateException (or not). */
@@ -32,13 +59,14 @@ public final class MapTier implements Tier {
     }
 
     /** Pages held now. */
-    public int size() {
+    public synchronized int size() {
         return pages.size();
     }
 
     /** Drops every page. */
-    public void clear() {
+    public synchronized void clear() {
         pages.clear();
+        usedBytes = 0;
     }
 
     @Override
@@ -47,7 +75,12 @@ public final class MapTier implements Tier {
     }
 
     @Override
-    public boolean read(PageKey key, int offsetInPage, ByteBuffer dst) {
+    public OptionalInt pageSize() {
+        return pageSize;
+    }
+
+    @Override
+    public synchronized boolean read(PageKey key, int offsetInPage, ByteBuffer dst) {
         if (failReads) {
             throw new IllegalStateException("test tier: read fault");
         }
@@ -60,33 +93,56 @@ public final class MapTier implements Tier {
     }
 
     @Override
-    public boolean write(PageKey key, ByteBuffer page) {
+    public synchronized WriteOutcome write(PageKey key, ByteBuffer page) {
         if (failWrites) {
             throw new UncheckedIOException(new IOException("test tier: write fault"));
         }
-        byte[] copy = new byte[page.remaining()];
-        page.get(copy);
-        pages.put(key, copy);
-        return true;
+        int length = page.remaining();
+        if (pageSize.isPresent() && length > pageSize.getAsInt()) {
+            throw new IllegalArgumentException("page of " + length + " bytes exceeds the page size " + pageSize);
+        }
+        if (closed) {
+            return WriteOutcome.CLOSED;
+        }
+        if (length > capacityBytes) {
+            return WriteOutcome.DECLINED_FOR_SPACE;
+        }
+        byte[] copy = new byte[length];
+        page.duplicate().get(copy);
+        byte[] old = pages.put(key, copy);
+        usedBytes += length - (old == null ? 0 : old.length);
+        for (Iterator<Map.Entry<PageKey, byte[]>> it = pages.entrySet().iterator(); usedBytes > capacityBytes; ) {
+            usedBytes -= it.next().getValue().length;
+            it.remove();
+            evictions++;
+        }
+        return WriteOutcome.STORED;
     }
 
     @Override
-    public void invalidate(ObjectId id) {
-        pages.keySet().removeIf(k -> k.id().equals(id));
+    public synchronized void invalidate(ObjectId id) {
+        for (Iterator<Map.Entry<PageKey, byte[]>> it = pages.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<PageKey, byte[]> e = it.next();
+            if (e.getKey().id().equals(id)) {
+                usedBytes -= e.getValue().length;
+                it.remove();
+            }
+        }
     }
 
     @Override
-    public long evictionCount() {
-        return 0;
+    public synchronized long evictionCount() {
+        return evictions;
     }
 
     @Override
-    public long usedBytes() {
-        return pages.values().stream().mapToLong(p -> p.length).sum();
+    public synchronized long usedBytes() {
+        return usedBytes;
     }
 
     @Override
-    public void close() {
-        pages.clear();
+    public synchronized void close() {
+        closed = true;
+        clear();
     }
 }

@@ -100,7 +100,9 @@ public class LocalPageStoreBenchmark {
         ObjectId id = new ObjectId("bench", "bucket", "fill");
         int stored = 0;
         for (int i = 0; i < FILL_PAGES; i++) {
-            if (fill.store.write(new PageKey(id, "v1", i), fill.page.duplicate())) {
+            if (fill.store
+                    .write(new PageKey(id, "v1", i), fill.page.duplicate())
+                    .stored()) {
                 stored++;
             }
         }
@@ -155,7 +157,7 @@ public class LocalPageStoreBenchmark {
                 for (int i = 0; i < RESTART_PAGES; i++) {
                     page.clear();
                     page.putInt(0, i);
-                    if (!store.write(key(i), page)) {
+                    if (!store.write(key(i), page).stored()) {
                         throw new IllegalStateException("page " + i + " declined");
                     }
                 }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -306,12 +307,12 @@ public final class LocalPageStore implements Tier {
     }
 
     /**
-     * Appends the page to the active region and indexes it; returns false (declined) when the store is
-     * full and the admission filter rejects a new page, on a disk error, while disabled or after close.
+     * Appends the page to the active region and indexes it; declines it when the store is full and the
+     * admission filter rejects a new page, when the disk has no room or fails, while disabled or after close.
      * Throws {@link IllegalArgumentException} if the page is larger than the page size.
      */
     @Override
-    public boolean write(PageKey key, ByteBuffer page) {
+    public WriteOutcome write(PageKey key, ByteBuffer page) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(page, "page");
         final int length = page.remaining();
@@ -319,14 +320,17 @@ public final class LocalPageStore implements Tier {
             throw new IllegalArgumentException(
                     String.format(Locale.ROOT, "page of %d bytes exceeds the page size %d", length, pageSize));
         }
-        if (closed || !enabled()) {
-            return false;
+        if (closed) {
+            return WriteOutcome.CLOSED;
+        }
+        if (!enabled()) {
+            return WriteOutcome.DISABLED;
         }
         final byte[] keyBytes = KeyCodec.encode(key);
         if (keyBytes.length > RecordDescriptor.MAX_KEY_LENGTH
                 || RegionDescriptor.HEADER_LENGTH + RecordDescriptor.recordLength(keyBytes.length, length)
                         > regionSize) {
-            return false;
+            return WriteOutcome.DECLINED_FOR_SPACE;
         }
         final long hash = KeyCodec.hash(keyBytes, 0, keyBytes.length, seed);
         final int objectLength = KeyCodec.objectPartLength(ByteBuffer.wrap(keyBytes), 0, keyBytes.length);
@@ -335,19 +339,19 @@ public final class LocalPageStore implements Tier {
         appendLock.lock();
         try {
             if (closed) {
-                return false;
+                return WriteOutcome.CLOSED;
             }
             if ((free.isEmpty() || space.full()) && !index.contains(hash) && !doorkeeper.admit(hash)) {
                 declinedByAdmission.increment();
-                return false;
+                return WriteOutcome.DECLINED_BY_ADMISSION;
             }
             final long location = appendLocked(record, true);
             if (location < 0) {
-                return false;
+                return closed ? WriteOutcome.CLOSED : WriteOutcome.DECLINED_FOR_SPACE;
             }
             final int old = index.put(hash, location, PageIndex.meta(tag, length));
             usedBytes.addAndGet(length - Math.max(old, 0));
-            return true;
+            return WriteOutcome.STORED;
         } finally {
             appendLock.unlock();
         }
@@ -408,7 +412,14 @@ public final class LocalPageStore implements Tier {
         return usedBytes.get();
     }
 
+    /** The page size: pages of up to this many bytes. */
+    @Override
+    public OptionalInt pageSize() {
+        return OptionalInt.of(pageSize);
+    }
+
     /** Faults counted since open, by cause (names of causes in lower case). */
+    @Override
     public Map<String, Long> faultCounts() {
         final Map<String, Long> counts = new LinkedHashMap<>();
         for (Fault f : Fault.values()) {

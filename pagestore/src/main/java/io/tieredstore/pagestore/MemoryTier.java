@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -113,6 +114,12 @@ public final class MemoryTier implements Tier {
         return NAME;
     }
 
+    /** The slot size: pages of up to this many bytes. */
+    @Override
+    public OptionalInt pageSize() {
+        return OptionalInt.of(slab.slotSize());
+    }
+
     /** Copies part of the page into {@code dst} if it is held; on a miss {@code dst} is left untouched. */
     @Override
     public boolean read(PageKey key, int offsetInPage, ByteBuffer dst) {
@@ -138,12 +145,12 @@ public final class MemoryTier implements Tier {
     }
 
     /**
-     * Copies the page into a free slot and indexes it; returns false if no slot is free, if Caffeine's
-     * admission rejects it at once, or after close. Throws {@link IllegalArgumentException} if the page is
-     * larger than the page size.
+     * Copies the page into a free slot and indexes it; declined for space if no slot is free, by admission if
+     * Caffeine's policy rejects it at once, closed after close. Throws {@link IllegalArgumentException} if the
+     * page is larger than the page size.
      */
     @Override
-    public boolean write(PageKey key, ByteBuffer page) {
+    public WriteOutcome write(PageKey key, ByteBuffer page) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(page, "page");
         final int length = page.remaining();
@@ -152,14 +159,14 @@ public final class MemoryTier implements Tier {
                     String.format(Locale.ROOT, "page of %d bytes exceeds the page size %d", length, slab.slotSize()));
         }
         if (closed.get()) {
-            return false;
+            return WriteOutcome.CLOSED;
         }
         int slot = slab.allocate(length);
         if (slot == Slab.NO_SLOT) {
             cache.cleanUp();
             slot = slab.allocate(length);
             if (slot == Slab.NO_SLOT) {
-                return false;
+                return WriteOutcome.DECLINED_FOR_SPACE;
             }
         }
         final PageEntry entry;
@@ -169,7 +176,7 @@ public final class MemoryTier implements Tier {
         } catch (RuntimeException e) {
             slab.free(slot, length);
             if (closed.get()) {
-                return false; // closed between allocate and copy: the slab dropped its arenas
+                return WriteOutcome.CLOSED; // closed between allocate and copy: the slab dropped its arenas
             }
             throw e;
         }
@@ -181,9 +188,11 @@ public final class MemoryTier implements Tier {
             if (map.remove(key, entry)) {
                 entry.retire();
             }
-            return false;
+            return WriteOutcome.CLOSED;
         }
-        return cache.policy().getIfPresentQuietly(key) == entry;
+        return cache.policy().getIfPresentQuietly(key) == entry
+                ? WriteOutcome.STORED
+                : WriteOutcome.DECLINED_BY_ADMISSION;
     }
 
     /** Drops every page of every version of {@code id}, by a scan of all keys held. */

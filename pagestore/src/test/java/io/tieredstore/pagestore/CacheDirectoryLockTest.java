@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.PageKey;
+import io.tieredstore.core.TierContractTest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,7 +49,7 @@ class CacheDirectoryLockTest {
         final Path dir = root.resolve("store");
         final PageKey key = TierContractTest.key("o", "v1", 0);
         try (LocalPageStore first = LocalPageStoreCrashTest.open(dir)) {
-            assertTrue(first.write(key, TierContractTest.page(key, 100)));
+            assertTrue(first.write(key, TierContractTest.page(key, 100)).stored());
             final CacheDirectoryLockedException e =
                     assertThrows(CacheDirectoryLockedException.class, () -> LocalPageStoreCrashTest.open(dir));
             assertEquals(dir.resolve("nvme0"), e.directory());
@@ -86,7 +87,7 @@ class CacheDirectoryLockTest {
             assertEquals(a, e.directory());
             try (LocalPageStore other = builder(List.of(b)).build()) {
                 final PageKey key = TierContractTest.key("o", "v1", 1);
-                assertTrue(other.write(key, TierContractTest.page(key, 10)), "b is usable: " + first);
+                assertTrue(other.write(key, TierContractTest.page(key, 10)).stored(), "b is usable: " + first);
             }
         }
     }
@@ -109,7 +110,7 @@ class CacheDirectoryLockTest {
         try (LocalPageStore store = LocalPageStoreCrashTest.open(dir)) {
             final PageKey key = TierContractTest.key("after", "v1", 0);
             store.write(key, TierContractTest.page(key, 10)); // the first offer may be declined by admission
-            assertTrue(store.write(key, TierContractTest.page(key, 10)));
+            assertTrue(store.write(key, TierContractTest.page(key, 10)).stored());
             TierContractTest.assertHolds(store, key, TierContractTest.content(key, 10));
         }
     }

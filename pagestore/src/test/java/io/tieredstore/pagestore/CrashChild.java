@@ -1,6 +1,7 @@
 package io.tieredstore.pagestore;
 
 import io.tieredstore.core.PageKey;
+import io.tieredstore.core.TierContractTest;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tieredstore.core.PageKey;
+import io.tieredstore.core.TierContractTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class FilePermissionsTest {
     private static void fill(LocalPageStore store) {
         for (int i = 0; i < 40; i++) {
             final PageKey key = TierContractTest.key("o" + i, "v1", i);
-            assertTrue(store.write(key, TierContractTest.page(key, 3000)));
+            assertTrue(store.write(key, TierContractTest.page(key, 3000)).stored());
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.PageKey;
+import io.tieredstore.core.TierContractTest;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class FullFileSystemTest {
         for (int i = 0; i < count; i++) {
             final PageKey key = TierContractTest.key(object + (i % 16), "v1", i);
             for (int offer = 0; offer < 2; offer++) {
-                if (store.write(key, TierContractTest.page(key, PAGE))) {
+                if (store.write(key, TierContractTest.page(key, PAGE)).stored()) {
                     stored.add(key);
                     break;
                 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.PageKey;
+import io.tieredstore.core.TierContractTest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Tier;
+import io.tieredstore.core.TierContractTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -46,7 +47,7 @@ class LocalPageStoreTest extends TierContractTest {
     private int stores;
 
     @Override
-    Tier newTier(long capacityBytes, int pageSize) {
+    protected Tier newTier(long capacityBytes, int pageSize) {
         final Path dir = newDir();
         return LocalPageStore.builder()
                 .directories(List.of(dir.resolve("a"), dir.resolve("b")))
@@ -105,7 +106,7 @@ class LocalPageStoreTest extends TierContractTest {
             for (int i = 0; i < 200; i++) {
                 final PageKey key = key("obj" + (i % 10), "v1", i);
                 keys.add(key);
-                assertTrue(store.write(key, page(key, lengthOf(key))));
+                assertTrue(store.write(key, page(key, lengthOf(key))).stored());
             }
         }
         for (String device : List.of("nvme0", "nvme1")) {
@@ -148,7 +149,7 @@ class LocalPageStoreTest extends TierContractTest {
                         oracle.keySet().removeIf(k -> k.id().equals(key.id()));
                     } else {
                         final byte[] bytes = content(key("x" + random.nextInt(1000), "v", op), 1 + random.nextInt(900));
-                        assertTrue(store.write(key, ByteBuffer.wrap(bytes)));
+                        assertTrue(store.write(key, ByteBuffer.wrap(bytes)).stored());
                         oracle.put(key, bytes);
                         everWritten.add(key);
                     }
@@ -162,13 +163,13 @@ class LocalPageStoreTest extends TierContractTest {
         final Path dir = newDir();
         final PageKey key = key("a", "v1", 0);
         try (LocalPageStore store = open(dir, 1L << 20)) {
-            assertTrue(store.write(key, page(key, 100)));
+            assertTrue(store.write(key, page(key, 100)).stored());
         }
         try (LocalPageStore store =
                 builder(dir, 1L << 20).pageSize(2 * PAGE_SIZE).build()) {
             assertMiss(store, key);
             assertTrue(store.discardedFiles() > 0);
-            assertTrue(store.write(key, page(key, 200)));
+            assertTrue(store.write(key, page(key, 200)).stored());
         }
         // Corrupt the format version of every region header: all files are discarded, nothing misread.
         for (Path file : regionFiles(dir)) {
@@ -190,7 +191,7 @@ class LocalPageStoreTest extends TierContractTest {
         final Path dir = newDir();
         final PageKey old = key("old", "v1", 0);
         try (LocalPageStore store = open(dir, 4L << 20)) {
-            assertTrue(store.write(old, page(old, 500)));
+            assertTrue(store.write(old, page(old, 500)).stored());
         }
         final List<Runnable> pending = new ArrayList<>();
         try (LocalPageStore store =
@@ -198,7 +199,7 @@ class LocalPageStoreTest extends TierContractTest {
             assertFalse(store.isRecovered());
             assertMiss(store, old);
             final PageKey fresh = key("fresh", "v1", 0);
-            assertTrue(store.write(fresh, page(fresh, 300)), "writes go to free regions meanwhile");
+            assertTrue(store.write(fresh, page(fresh, 300)).stored(), "writes go to free regions meanwhile");
             assertHolds(store, fresh, content(fresh, 300));
             assertEquals(1, pending.size());
             pending.get(0).run();
@@ -216,7 +217,7 @@ class LocalPageStoreTest extends TierContractTest {
         try (LocalPageStore store = builder(dir, capacity).regionSize(1 << 20).build()) {
             for (int i = 0; i < pages; i++) {
                 final PageKey key = key("obj" + (i / 100), "v1", i % 100);
-                assertTrue(store.write(key, page(key, 64)));
+                assertTrue(store.write(key, page(key, 64)).stored());
             }
             assertEquals(pages, store.indexedPages());
             final double perPage = store.indexBytesPerPage();
@@ -296,7 +297,7 @@ class LocalPageStoreTest extends TierContractTest {
             for (int i = 0; i < 1000; i++) {
                 final PageKey key = key("obj" + (i % 17), "v1", i);
                 keys.add(key);
-                assertTrue(store.write(key, page(key, lengthOf(key))));
+                assertTrue(store.write(key, page(key, lengthOf(key))).stored());
             }
             final int flipped = flipBits(dir, random);
             assertTrue(flipped >= 5, "flipped " + flipped);
@@ -370,7 +371,7 @@ class LocalPageStoreTest extends TierContractTest {
                 }
                 if (store.isDisabled()) {
                     sawDisabled++;
-                    assertFalse(store.write(key, page(key, length)), "declines while disabled");
+                    assertFalse(store.write(key, page(key, length)).stored(), "declines while disabled");
                     now.addAndGet(probation.toNanos()); // the device recovers after the probation period
                     if (!store.isDisabled()) {
                         reEnabled++;
@@ -389,7 +390,7 @@ class LocalPageStoreTest extends TierContractTest {
             io.shortReadRate = 0;
             final PageKey key = key("after", "v1", 0);
             store.write(key, page(key, 10)); // the first offer of a new page may be declined by admission
-            assertTrue(store.write(key, page(key, 10)));
+            assertTrue(store.write(key, page(key, 10)).stored());
             assertHolds(store, key, content(key, 10));
         }
     }
@@ -413,7 +414,7 @@ class LocalPageStoreTest extends TierContractTest {
                 final PageKey key = key("o" + (i % 13), "v1", i);
                 keys.add(key);
                 store.write(key, page(key, PAGE_SIZE)); // the first offer may be declined by admission
-                if (store.write(key, page(key, PAGE_SIZE))) {
+                if (store.write(key, page(key, PAGE_SIZE)).stored()) {
                     stored++;
                 }
                 assertTrue(io.usedDeviceBytes() <= io.deviceBytes);
@@ -485,7 +486,7 @@ class LocalPageStoreTest extends TierContractTest {
                 .build()) {
             for (String name : names) {
                 final PageKey key = new PageKey(new ObjectId("../s3", "../" + name, name), "../" + name, 1);
-                assertTrue(store.write(key, page(key, 100)), name);
+                assertTrue(store.write(key, page(key, 100)).stored(), name);
                 assertHolds(store, key, content(key, 100));
             }
         }
@@ -508,7 +509,7 @@ class LocalPageStoreTest extends TierContractTest {
             // Fill the store until admission starts declining; the first pages are the hot set.
             for (int i = 0; ; i++) {
                 final PageKey key = key("fill", "v1", i);
-                if (!store.write(key, page(key, PAGE_SIZE))) {
+                if (!store.write(key, page(key, PAGE_SIZE)).stored()) {
                     break;
                 }
                 if (hot.size() < 20 && i % 5 == 0) {
@@ -521,7 +522,7 @@ class LocalPageStoreTest extends TierContractTest {
             int admitted = 0;
             for (int n = 0; n < 10_000; n++) {
                 final PageKey key = key("scan", "v1", n);
-                if (store.write(key, page(key, PAGE_SIZE))) {
+                if (store.write(key, page(key, PAGE_SIZE)).stored()) {
                     admitted++; // a Bloom filter false positive
                 }
                 if (n % 100 == 0) {
@@ -531,8 +532,8 @@ class LocalPageStoreTest extends TierContractTest {
             assertTrue(admitted < 300, "scan pages admitted: " + admitted);
             assertEquals(declinedBefore + 10_000 - admitted, store.declinedByAdmission());
             final PageKey twice = key("twice", "v1", 5);
-            assertFalse(store.write(twice, page(twice, PAGE_SIZE)), "declined on its first offer");
-            assertTrue(store.write(twice, page(twice, PAGE_SIZE)), "a page offered twice is admitted");
+            assertFalse(store.write(twice, page(twice, PAGE_SIZE)).stored(), "declined on its first offer");
+            assertTrue(store.write(twice, page(twice, PAGE_SIZE)).stored(), "a page offered twice is admitted");
             assertHolds(store, twice, content(twice, PAGE_SIZE));
             int hotHits = 0;
             for (PageKey key : hot) {
@@ -549,13 +550,13 @@ class LocalPageStoreTest extends TierContractTest {
         final Path dir = newDir();
         try (LocalPageStore store = open(dir, 1L << 20)) {
             final PageKey hot = key("hot", "v1", 0);
-            assertTrue(store.write(hot, page(hot, PAGE_SIZE)));
+            assertTrue(store.write(hot, page(hot, PAGE_SIZE)).stored());
             long writes = 0;
             // Write new pages (each offered twice so admission lets them in) through several full turns.
             for (int i = 0; writes < 6L * store.regionCount() * 14; i++) {
                 final PageKey key = key("cold", "v1", i);
                 store.write(key, page(key, PAGE_SIZE));
-                if (store.write(key, page(key, PAGE_SIZE))) {
+                if (store.write(key, page(key, PAGE_SIZE)).stored()) {
                     writes++;
                 }
                 if (i % 5 == 0) {

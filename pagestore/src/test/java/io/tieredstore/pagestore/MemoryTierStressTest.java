@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
+import io.tieredstore.core.TierContractTest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -224,7 +225,7 @@ final class MemoryTierStressTest {
                     wrong.increment();
                 }
             } else if (choice < 99) {
-                if (tier.write(key, ByteBuffer.wrap(bytes).asReadOnlyBuffer())) {
+                if (tier.write(key, ByteBuffer.wrap(bytes).asReadOnlyBuffer()).stored()) {
                     stored.increment();
                 }
             } else {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Tier;
+import io.tieredstore.core.TierContractTest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 final class MemoryTierTest extends TierContractTest {
 
     @Override
-    Tier newTier(long capacityBytes, int pageSize) {
+    protected Tier newTier(long capacityBytes, int pageSize) {
         return MemoryTier.builder().capacity(capacityBytes).pageSize(pageSize).build();
     }
 
@@ -111,7 +112,8 @@ final class MemoryTierTest extends TierContractTest {
                     MemoryTier.Builder.DEFAULT_CAPACITY / MemoryTier.Builder.DEFAULT_PAGE_SIZE,
                     first.slab().maxSlots());
             final PageKey key = key("a", "v1", 0);
-            assertTrue(first.write(key, page(key, MemoryTier.Builder.DEFAULT_PAGE_SIZE)));
+            assertTrue(first.write(key, page(key, MemoryTier.Builder.DEFAULT_PAGE_SIZE))
+                    .stored());
             assertMiss(second, key);
             assertEquals(0, second.slab().reservedBytes(), "arenas are reserved on demand");
         }
@@ -132,7 +134,7 @@ final class MemoryTierTest extends TierContractTest {
     @Test
     void read_miss_leavesDstUntouched() {
         final MemoryTier tier = memoryTier(16L * PAGE_SIZE, PAGE_SIZE);
-        assertTrue(tier.write(key("a", "v1", 0), page(key("a", "v1", 0), 100)));
+        assertTrue(tier.write(key("a", "v1", 0), page(key("a", "v1", 0), 100)).stored());
         final ByteBuffer dst = ByteBuffer.allocate(64);
         for (int i = 0; i < dst.capacity(); i++) {
             dst.put(i, (byte) i);
@@ -153,7 +155,7 @@ final class MemoryTierTest extends TierContractTest {
     void read_pastThePageEnd_throwsAndLeavesDstUntouched() {
         final MemoryTier tier = memoryTier(8L * PAGE_SIZE, PAGE_SIZE);
         final PageKey key = key("a", "v1", 0);
-        assertTrue(tier.write(key, page(key, 100)));
+        assertTrue(tier.write(key, page(key, 100)).stored());
         final ByteBuffer dst = ByteBuffer.allocate(10);
         assertThrows(IndexOutOfBoundsException.class, () -> tier.read(key, 95, dst));
         assertThrows(IndexOutOfBoundsException.class, () -> tier.read(key, -1, dst));
@@ -171,7 +173,7 @@ final class MemoryTierTest extends TierContractTest {
         final int indexable = slots - MemoryTier.spareSlots(slots);
         for (int i = 0; i < indexable; i++) {
             final PageKey key = key("a", "v1", i);
-            assertTrue(tier.write(key, page(key, PAGE_SIZE)));
+            assertTrue(tier.write(key, page(key, PAGE_SIZE)).stored());
         }
         assertEquals(0, tier.evictionCount());
         assertEquals(indexable, tier.indexedPages());
@@ -245,7 +247,7 @@ final class MemoryTierTest extends TierContractTest {
         final MemoryTier tier = memoryTier((long) slots * PAGE_SIZE, PAGE_SIZE);
         final PageKey pinnedKey = key("pinned", "v1", 0);
         final byte[] pinnedBytes = content(pinnedKey, 3000);
-        assertTrue(tier.write(pinnedKey, ByteBuffer.wrap(pinnedBytes)));
+        assertTrue(tier.write(pinnedKey, ByteBuffer.wrap(pinnedBytes)).stored());
 
         // A reader has looked the page up and acquired it: the state inside read() before its copy.
         final PageEntry reader = tier.peek(pinnedKey);
@@ -263,7 +265,7 @@ final class MemoryTierTest extends TierContractTest {
         final Set<Integer> slotsUsed = new HashSet<>();
         for (int i = 0; i < 200; i++) {
             final PageKey key = key("churn", "v1", i);
-            if (tier.write(key, page(key, PAGE_SIZE))) {
+            if (tier.write(key, page(key, PAGE_SIZE)).stored()) {
                 final PageEntry entry = tier.peek(key);
                 if (entry != null) {
                     slotsUsed.add(entry.slot());
@@ -286,7 +288,7 @@ final class MemoryTierTest extends TierContractTest {
         boolean reused = false;
         for (int i = 0; i < 200 && !reused; i++) {
             final PageKey key = key("after", "v1", i);
-            if (tier.write(key, page(key, 10))) {
+            if (tier.write(key, page(key, 10)).stored()) {
                 final PageEntry entry = tier.peek(key);
                 reused = entry != null && entry.slot() == pinnedSlot;
             }
@@ -300,7 +302,7 @@ final class MemoryTierTest extends TierContractTest {
         final MemoryTier tier = memoryTier((long) slots * PAGE_SIZE, PAGE_SIZE);
         final PageKey pinnedKey = key("pinned", "v1", 0);
         final byte[] pinnedBytes = content(pinnedKey, PAGE_SIZE);
-        assertTrue(tier.write(pinnedKey, ByteBuffer.wrap(pinnedBytes)));
+        assertTrue(tier.write(pinnedKey, ByteBuffer.wrap(pinnedBytes)).stored());
         final PageEntry reader = tier.peek(pinnedKey);
         assertNotNull(reader);
         assertTrue(reader.tryAcquire());
@@ -323,7 +325,7 @@ final class MemoryTierTest extends TierContractTest {
     void readerThatLosesTheRace_reportsAMissEvenWhenTheSlotHoldsAnotherPage() {
         final MemoryTier tier = memoryTier(8L * PAGE_SIZE, PAGE_SIZE);
         final PageKey oldKey = key("old", "v1", 0);
-        assertTrue(tier.write(oldKey, page(oldKey, 500)));
+        assertTrue(tier.write(oldKey, page(oldKey, 500)).stored());
         // A reader's lookup returned this entry; before it acquires, the page is invalidated.
         final PageEntry stale = tier.peek(oldKey);
         assertNotNull(stale);
@@ -332,7 +334,7 @@ final class MemoryTierTest extends TierContractTest {
         assertFalse(tier.slab().isAllocated(stale.slot()));
 
         final PageKey newKey = key("new", "v1", 0);
-        assertTrue(tier.write(newKey, page(newKey, 500)));
+        assertTrue(tier.write(newKey, page(newKey, 500)).stored());
         final PageEntry fresh = tier.peek(newKey);
         assertNotNull(fresh);
         assertEquals(stale.slot(), fresh.slot(), "the freed slot was recycled for another page");
@@ -350,7 +352,7 @@ final class MemoryTierTest extends TierContractTest {
         final List<PageEntry> readers = new ArrayList<>();
         for (int i = 0; i < slots - 1; i++) {
             final PageKey key = key("held", "v1", i);
-            assertTrue(tier.write(key, page(key, 100)));
+            assertTrue(tier.write(key, page(key, 100)).stored());
             final PageEntry entry = tier.peek(key);
             assertNotNull(entry);
             assertTrue(entry.tryAcquire());
@@ -361,13 +363,13 @@ final class MemoryTierTest extends TierContractTest {
 
         final PageKey first = key("new", "v1", 0);
         final PageKey second = key("new", "v1", 1);
-        assertTrue(tier.write(first, page(first, 100)), "the free slot is used");
-        assertFalse(tier.write(second, page(second, 100)), "no slot left: declined");
+        assertTrue(tier.write(first, page(first, 100)).stored(), "the free slot is used");
+        assertFalse(tier.write(second, page(second, 100)).stored(), "no slot left: declined");
         assertMiss(tier, second);
         assertHolds(tier, first, content(first, 100));
 
         readers.forEach(PageEntry::release);
-        assertTrue(tier.write(second, page(second, 100)));
+        assertTrue(tier.write(second, page(second, 100)).stored());
         assertHolds(tier, second, content(second, 100));
         assertNotEquals(0, tier.usedBytes());
     }
@@ -377,7 +379,7 @@ final class MemoryTierTest extends TierContractTest {
         final MemoryTier tier = memoryTier(8L * PAGE_SIZE, PAGE_SIZE);
         final PageKey key = key("a", "v1", 0);
         final byte[] bytes = content(key, 1000);
-        assertTrue(tier.write(key, ByteBuffer.wrap(bytes)));
+        assertTrue(tier.write(key, ByteBuffer.wrap(bytes)).stored());
         final PageEntry reader = tier.peek(key);
         assertNotNull(reader);
         assertTrue(reader.tryAcquire());
@@ -386,7 +388,7 @@ final class MemoryTierTest extends TierContractTest {
         assertEquals(0, tier.usedBytes());
         assertEquals(0, tier.slab().reservedBytes());
         assertFalse(tier.read(key, 0, ByteBuffer.allocate(10)));
-        assertFalse(tier.write(key, ByteBuffer.wrap(bytes)));
+        assertFalse(tier.write(key, ByteBuffer.wrap(bytes)).stored());
 
         final ByteBuffer copy = ByteBuffer.allocate(1000);
         reader.copyTo(0, copy);

@@ -1,36 +1,36 @@
-package io.tieredstore.pagestore;
+package io.tieredstore.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.tieredstore.core.ObjectId;
-import io.tieredstore.core.PageKey;
-import io.tieredstore.core.Tier;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The {@link Tier} SPI contract, for any implementation: extend it and implement {@link #newTier}. Every
- * tier made by {@link #tier} is closed after the test.
+ * tier made by {@link #tier} is closed after the test. Shared with the tiers of other modules through
+ * core's test jar.
  */
-abstract class TierContractTest {
+public abstract class TierContractTest {
     /** The page size most tests use. */
-    static final int PAGE_SIZE = 4096;
+    public static final int PAGE_SIZE = 4096;
 
     private final List<Tier> opened = new ArrayList<>();
 
     /** A new, empty tier that holds at least {@code capacityBytes / pageSize} pages of up to {@code pageSize}. */
-    abstract Tier newTier(long capacityBytes, int pageSize);
+    protected abstract Tier newTier(long capacityBytes, int pageSize);
 
     /** A new tier, closed after the test. */
-    final Tier tier(long capacityBytes, int pageSize) {
+    protected final Tier tier(long capacityBytes, int pageSize) {
         final Tier tier = newTier(capacityBytes, pageSize);
         opened.add(tier);
         return tier;
@@ -43,12 +43,12 @@ abstract class TierContractTest {
 
     /* --------------- Helpers --------------- */
 
-    static PageKey key(String object, String version, long index) {
+    public static PageKey key(String object, String version, long index) {
         return new PageKey(new ObjectId("s3", "bucket", object), version, index);
     }
 
     /** Deterministic page content: a function of the key and the byte's index only. */
-    static byte[] content(PageKey key, int length) {
+    public static byte[] content(PageKey key, int length) {
         final byte[] bytes = new byte[length];
         long state = key.hashCode() * 0x9E3779B97F4A7C15L + key.index();
         for (int i = 0; i < length; i++) {
@@ -58,33 +58,33 @@ abstract class TierContractTest {
         return bytes;
     }
 
-    static ByteBuffer page(PageKey key, int length) {
+    public static ByteBuffer page(PageKey key, int length) {
         return ByteBuffer.wrap(content(key, length));
     }
 
-    static byte[] readAll(Tier tier, PageKey key, int length) {
+    public static byte[] readAll(Tier tier, PageKey key, int length) {
         final ByteBuffer dst = ByteBuffer.allocate(length);
         assertTrue(tier.read(key, 0, dst), () -> "expected a hit for " + key);
         assertEquals(length, dst.position());
         return dst.array();
     }
 
-    static void assertHolds(Tier tier, PageKey key, byte[] expected) {
+    public static void assertHolds(Tier tier, PageKey key, byte[] expected) {
         assertArrayEquals(expected, readAll(tier, key, expected.length), () -> "bytes of " + key);
     }
 
-    static void assertMiss(Tier tier, PageKey key) {
+    public static void assertMiss(Tier tier, PageKey key) {
         assertFalse(tier.read(key, 0, ByteBuffer.allocate(1)), () -> "expected a miss for " + key);
     }
 
     /* --------------- Read and write --------------- */
 
     @Test
-    void read_afterWrite_returnsExactBytesForAnyOffsetAndLength() {
+    public void read_afterWrite_returnsExactBytesForAnyOffsetAndLength() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         final PageKey key = key("a", "v1", 3);
         final byte[] expected = content(key, PAGE_SIZE - 7);
-        assertTrue(tier.write(key, ByteBuffer.wrap(expected)));
+        assertTrue(tier.write(key, ByteBuffer.wrap(expected)).stored());
 
         final int length = expected.length;
         final int[][] ranges = {
@@ -123,10 +123,10 @@ abstract class TierContractTest {
     }
 
     @Test
-    void read_miss_returnsFalse() {
+    public void read_miss_returnsFalse() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         final PageKey held = key("a", "v1", 0);
-        assertTrue(tier.write(held, page(held, 100)));
+        assertTrue(tier.write(held, page(held, 100)).stored());
         for (PageKey missing : List.of(key("a", "v1", 1), key("a", "v2", 0), key("b", "v1", 0))) {
             assertFalse(tier.read(missing, 0, ByteBuffer.allocate(32)), () -> "miss for " + missing);
         }
@@ -134,18 +134,18 @@ abstract class TierContractTest {
     }
 
     @Test
-    void write_twoVersionsOfOneObject_areDistinctPages() {
+    public void write_twoVersionsOfOneObject_areDistinctPages() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         final PageKey v1 = key("a", "v1", 0);
         final PageKey v2 = key("a", "v2", 0);
-        assertTrue(tier.write(v1, page(v1, 1000)));
-        assertTrue(tier.write(v2, page(v2, 900)));
+        assertTrue(tier.write(v1, page(v1, 1000)).stored());
+        assertTrue(tier.write(v2, page(v2, 900)).stored());
         assertHolds(tier, v1, content(v1, 1000));
         assertHolds(tier, v2, content(v2, 900));
     }
 
     @Test
-    void write_doesNotKeepOrModifyCallersBuffer() {
+    public void write_doesNotKeepOrModifyCallersBuffer() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         for (boolean direct : new boolean[] {false, true}) {
             final PageKey key = key(direct ? "direct" : "heap", "v1", 0);
@@ -155,7 +155,7 @@ abstract class TierContractTest {
             buffer.put(expected);
             buffer.position(10).limit(310);
 
-            assertTrue(tier.write(key, buffer));
+            assertTrue(tier.write(key, buffer).stored());
             assertEquals(10, buffer.position());
             assertEquals(310, buffer.limit());
             for (int i = 0; i < expected.length; i++) {
@@ -169,24 +169,24 @@ abstract class TierContractTest {
             assertHolds(tier, key, expected);
         }
         final PageKey readOnly = key("read-only", "v1", 0);
-        assertTrue(tier.write(readOnly, page(readOnly, 50).asReadOnlyBuffer()));
+        assertTrue(tier.write(readOnly, page(readOnly, 50).asReadOnlyBuffer()).stored());
         assertHolds(tier, readOnly, content(readOnly, 50));
     }
 
     @Test
-    void write_overwrite_readsOneCompletePage() {
+    public void write_overwrite_readsOneCompletePage() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         final PageKey key = key("a", "v1", 0);
         final byte[] first = content(key("first", "v1", 0), 700);
         final byte[] second = content(key("second", "v1", 0), 700);
-        assertTrue(tier.write(key, ByteBuffer.wrap(first)));
-        final boolean stored = tier.write(key, ByteBuffer.wrap(second));
+        assertTrue(tier.write(key, ByteBuffer.wrap(first)).stored());
+        final boolean stored = tier.write(key, ByteBuffer.wrap(second)).stored();
         final byte[] read = readAll(tier, key, 700);
         assertArrayEquals(stored ? second : first, read);
     }
 
     @Test
-    void write_manyMorePagesThanCapacity_everyHitHasTheRightBytes() {
+    public void write_manyMorePagesThanCapacity_everyHitHasTheRightBytes() {
         final int pages = 8;
         final Tier tier = tier((long) pages * PAGE_SIZE, PAGE_SIZE);
         final List<PageKey> keys = new ArrayList<>();
@@ -194,7 +194,7 @@ abstract class TierContractTest {
         for (int i = 0; i < 10 * pages; i++) {
             final PageKey key = key("o" + (i % 7), "v" + (i % 3), i);
             keys.add(key);
-            if (tier.write(key, page(key, 1 + (i * 37) % PAGE_SIZE))) {
+            if (tier.write(key, page(key, 1 + (i * 37) % PAGE_SIZE)).stored()) {
                 stored++;
             }
         }
@@ -218,10 +218,75 @@ abstract class TierContractTest {
         assertTrue(tier.usedBytes() <= (long) pages * PAGE_SIZE, "usedBytes within capacity: " + tier.usedBytes());
     }
 
+    @Test
+    public void read_miss_leavesTheDestinationUntouched() {
+        final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
+        final PageKey held = key("a", "v1", 0);
+        assertTrue(tier.write(held, page(held, 200)).stored());
+        for (boolean direct : new boolean[] {false, true}) {
+            final ByteBuffer dst = direct ? ByteBuffer.allocateDirect(64) : ByteBuffer.allocate(64);
+            for (int i = 0; i < dst.capacity(); i++) {
+                dst.put(i, (byte) 0x3C);
+            }
+            dst.position(5).limit(37);
+            assertFalse(tier.read(key("a", "v1", 1), 0, dst));
+            assertFalse(tier.read(key("a", "v2", 0), 3, dst));
+            assertEquals(5, dst.position(), "position after a miss");
+            assertEquals(37, dst.limit(), "limit after a miss");
+            final ByteBuffer all = dst.duplicate().clear();
+            for (int i = 0; i < all.capacity(); i++) {
+                assertEquals((byte) 0x3C, all.get(i), "byte " + i + " after a miss");
+            }
+        }
+    }
+
+    @Test
+    public void pageSize_isTheOneTheTierWasBuiltFor_andLargerPagesAreRefused() {
+        final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
+        if (tier.pageSize().isEmpty()) {
+            final PageKey key = key("any", "v1", 0);
+            assertTrue(tier.write(key, page(key, 3 * PAGE_SIZE)).stored(), "a tier of any page size holds any page");
+            assertHolds(tier, key, content(key, 3 * PAGE_SIZE));
+            return;
+        }
+        assertEquals(PAGE_SIZE, tier.pageSize().getAsInt());
+        final PageKey key = key("large", "v1", 0);
+        assertThrows(IllegalArgumentException.class, () -> tier.write(key, page(key, PAGE_SIZE + 1)));
+        assertMiss(tier, key);
+        final PageKey full = key("full", "v1", 0);
+        assertTrue(tier.write(full, page(full, PAGE_SIZE)).stored());
+        assertHolds(tier, full, content(full, PAGE_SIZE));
+    }
+
+    @Test
+    public void write_afterClose_isDeclinedAsClosed() {
+        final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
+        tier.close();
+        final PageKey key = key("a", "v1", 0);
+        try {
+            assertEquals(Tier.WriteOutcome.CLOSED, tier.write(key, page(key, 100)));
+        } catch (IllegalStateException expected) {
+            assertNotNull(expected.getMessage());
+        }
+    }
+
+    @Test
+    public void faultCounts_areNamedAndNeverNegative() {
+        final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
+        final PageKey key = key("a", "v1", 0);
+        assertTrue(tier.write(key, page(key, 100)).stored());
+        assertHolds(tier, key, content(key, 100));
+        tier.faultCounts().forEach((cause, count) -> {
+            assertFalse(cause.isBlank(), "a cause has a name");
+            assertEquals(cause.toLowerCase(Locale.ROOT), cause, "causes are lower case");
+            assertEquals(0, count, () -> cause + " after a clean write and read");
+        });
+    }
+
     /* --------------- Invalidate --------------- */
 
     @Test
-    void invalidate_dropsEveryVersionOfThatObjectOnly() {
+    public void invalidate_dropsEveryVersionOfThatObjectOnly() {
         final Tier tier = tier(32L * PAGE_SIZE, PAGE_SIZE);
         final ObjectId target = new ObjectId("s3", "bucket", "a");
         final List<PageKey> dropped = new ArrayList<>();
@@ -235,10 +300,10 @@ abstract class TierContractTest {
             }
         }
         for (PageKey key : dropped) {
-            assertTrue(tier.write(key, page(key, 512)));
+            assertTrue(tier.write(key, page(key, 512)).stored());
         }
         for (PageKey key : kept) {
-            assertTrue(tier.write(key, page(key, 512)));
+            assertTrue(tier.write(key, page(key, 512)).stored());
         }
         final long usedBefore = tier.usedBytes();
 
@@ -254,15 +319,15 @@ abstract class TierContractTest {
     /* --------------- Accounting and close --------------- */
 
     @Test
-    void usedBytes_reflectsTheLengthsOfPagesHeld() {
+    public void usedBytes_reflectsTheLengthsOfPagesHeld() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         assertEquals(0, tier.usedBytes());
         final PageKey a = key("a", "v1", 0);
         final PageKey b = key("b", "v1", 0);
-        assertTrue(tier.write(a, page(a, PAGE_SIZE)));
-        assertTrue(tier.write(b, page(b, 123)));
+        assertTrue(tier.write(a, page(a, PAGE_SIZE)).stored());
+        assertTrue(tier.write(b, page(b, 123)).stored());
         assertEquals(PAGE_SIZE + 123, tier.usedBytes());
-        assertTrue(tier.write(b, page(b, 123)));
+        assertTrue(tier.write(b, page(b, 123)).stored());
         assertEquals(PAGE_SIZE + 123, tier.usedBytes(), "overwriting a page does not count it twice");
         tier.invalidate(a.id());
         assertEquals(123, tier.usedBytes());
@@ -272,10 +337,10 @@ abstract class TierContractTest {
     }
 
     @Test
-    void close_laterReadsNeverHit() {
+    public void close_laterReadsNeverHit() {
         final Tier tier = tier(16L * PAGE_SIZE, PAGE_SIZE);
         final PageKey key = key("a", "v1", 0);
-        assertTrue(tier.write(key, page(key, 100)));
+        assertTrue(tier.write(key, page(key, 100)).stored());
         tier.close();
         final ByteBuffer dst = ByteBuffer.allocate(100);
         try {
