@@ -13,7 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
  * {@value #READ_AHEAD} chunks ahead on the store's fetch executor. Chunks start at one page and double up to
  * maxPagesPerFetch, so the first byte waits for one page only, and memory stays at {@value #READ_AHEAD} + 1
  * chunks at most. Two chunks in flight (16 MiB by default) cover S3's first-byte latency at a few hundred
- * MB/s, so a cold stream runs at about the origin's own speed. Not thread-safe, as streams.
+ * MB/s, so a cold stream runs at about the origin's own speed. The first chunk is read when the stream is
+ * created, so that what a reader of it could fail on first (the object changed, the origin failed) is thrown
+ * there, before any byte is handed out. Not thread-safe, as streams.
  */
 final class PageInputStream extends InputStream {
     private final TieredStore store;
@@ -35,6 +37,9 @@ final class PageInputStream extends InputStream {
         this.position = offset;
         this.nextChunkStart = offset;
         this.end = offset + length;
+        if (length > 0) {
+            current = nextChunk(); // eagerly: a failure of the first fill (the object changed) surfaces here
+        }
     }
 
     @Override

@@ -296,7 +296,11 @@ public final class TieredStore implements AutoCloseable {
      * A stream of {@code length} bytes of {@code version} from {@code offset} (clamped to the object's end).
      * It reads ahead one chunk of pages while the caller consumes the current one, starting with one page
      * so that the first bytes come as soon as the first page does; memory held is at most two chunks of
-     * {@code maxPagesPerFetch} pages.
+     * {@code maxPagesPerFetch} pages. The first chunk (up to the end of the first page) is read before this
+     * returns.
+     *
+     * @throws ObjectChangedException if the origin no longer has {@code version} and the first page had to
+     *     be fetched
      */
     public InputStream newInputStream(ObjectVersion version, long offset, long length) {
         ensureOpen();
