@@ -15,7 +15,9 @@ import java.util.Objects;
  * @param coalescedMisses page misses served by another reader's fetch in flight instead of a fetch of their own
  * @param staleServed opens answered with a recently checked version because the origin was unavailable
  *     (only under a policy that {@link ConsistencyPolicy#serveStaleOnOriginError serves stale})
- * @param faults cache faults turned into misses, by {@code "tier: cause"} (cause = the exception's class name)
+ * @param faults cache faults turned into misses or skipped writes, by {@code "tier: cause"}: the cause is the
+ *     class name of an exception a tier threw, or a lower-case name of a fault the tier detected and reported
+ *     itself ({@link Tier#faultCounts()}, e.g. {@code "disk: checksum"}); only causes counted at least once
  */
 public record CacheStats(
         Map<String, TierStats> tiers,
@@ -54,8 +56,26 @@ public record CacheStats(
      * @param misses page reads the tier could not answer (faults included)
      * @param evictions pages the tier evicted to make room
      * @param usedBytes bytes of pages the tier holds now
+     * @param writes pages offered to the tier, by what it did with them (outcomes that never happened are
+     *     left out; a write that threw is a fault, not an outcome)
      */
-    public record TierStats(long hits, long misses, long evictions, long usedBytes) {
-        static final TierStats EMPTY = new TierStats(0, 0, 0, 0);
+    public record TierStats(
+            long hits, long misses, long evictions, long usedBytes, Map<Tier.WriteOutcome, Long> writes) {
+        static final TierStats EMPTY = new TierStats(0, 0, 0, 0, Map.of());
+
+        /** Copies the map. */
+        public TierStats {
+            writes = Map.copyOf(Objects.requireNonNull(writes, "writes"));
+        }
+
+        /** Pages offered to the tier that it stored. */
+        public long stored() {
+            return writes(Tier.WriteOutcome.STORED);
+        }
+
+        /** Pages offered to the tier with this outcome. */
+        public long writes(Tier.WriteOutcome outcome) {
+            return writes.getOrDefault(outcome, 0L);
+        }
     }
 }

@@ -134,11 +134,8 @@ final class PageInputStream extends InputStream {
 
     private ByteBuffer readChunk(long[] range) {
         ByteBuffer buf = ByteBuffer.allocate((int) (range[1] - range[0]));
-        while (buf.hasRemaining()) {
-            store.read(version, range[0] + buf.position(), buf);
-        }
-        buf.flip();
-        return buf;
+        store.readFully(version, range[0], buf);
+        return buf.flip();
     }
 
     private void cancelAhead() {

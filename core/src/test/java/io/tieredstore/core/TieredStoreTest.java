@@ -3,6 +3,7 @@ package io.tieredstore.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -623,6 +626,133 @@ class TieredStoreTest {
         assertEquals(2, origin.fetches.get());
     }
 
+    @Test
+    void stats_countWhatEachTierDidWithAWrite_andTheFaultsATierReportsItself() {
+        byte[] data = bytes(4 * PAGE, 17);
+        origin.put(B, "k", data);
+        MapTier small = new MapTier("small", PAGE, PAGE); // holds one page: the second write evicts the first
+        Tier picky = new DecliningTier("picky");
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, small, picky);
+        ObjectVersion v = store.open(B, "k");
+        assertArrayEquals(data, read(store, v, 0, 4 * PAGE));
+        CacheStats stats = store.stats();
+        assertEquals(4, stats.tier("small").stored());
+        assertEquals(3, stats.tier("small").evictions());
+        assertEquals(
+                Map.of(Tier.WriteOutcome.DECLINED_BY_ADMISSION, 4L),
+                stats.tier("picky").writes());
+        assertEquals(0, stats.tier("picky").stored());
+        assertEquals(4L, stats.faults().get("picky: checksum"), "a tier's own fault counts reach the store's stats");
+        assertEquals(4, stats.faultCount());
+        assertTrue(stats.faults().keySet().stream().noneMatch(k -> k.startsWith("small")), stats.toString());
+    }
+
+    /** Declines every page and reports each offer as a fault it found itself. */
+    private static final class DecliningTier implements Tier {
+        private final String name;
+        private final AtomicLong offers = new AtomicLong();
+
+        DecliningTier(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public OptionalInt pageSize() {
+            return OptionalInt.of(PAGE);
+        }
+
+        @Override
+        public boolean read(PageKey key, int offsetInPage, ByteBuffer dst) {
+            return false;
+        }
+
+        @Override
+        public WriteOutcome write(PageKey key, ByteBuffer page) {
+            offers.incrementAndGet();
+            return WriteOutcome.DECLINED_BY_ADMISSION;
+        }
+
+        @Override
+        public void invalidate(ObjectId id) {}
+
+        @Override
+        public long evictionCount() {
+            return 0;
+        }
+
+        @Override
+        public long usedBytes() {
+            return 0;
+        }
+
+        @Override
+        public Map<String, Long> faultCounts() {
+            return Map.of("checksum", offers.get(), "short_read", 0L);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void build_refusesATierBuiltForAnotherPageSize() {
+        TieredStore.Builder b = TieredStore.builder()
+                .origin(origin)
+                .pageSize(PAGE)
+                .tier(new MapTier("memory", 10L * PAGE, PAGE))
+                .tier(new MapTier("disk", 10L * 2 * PAGE, 2 * PAGE));
+        assertEquals(
+                "tier disk holds pages of 200 bytes, but the store's page size is 100: build both with one page size",
+                assertThrows(IllegalStateException.class, b::build).getMessage());
+        TieredStore any = TieredStore.builder()
+                .origin(origin)
+                .pageSize(PAGE)
+                .tier(new MapTier("any"))
+                .build();
+        stores.add(any);
+        assertEquals(PAGE, any.pageSize());
+    }
+
+    @Test
+    void build_canBeRepeatedWithoutTiers_butTiersBelongToOneStore() {
+        TieredStore.Builder plain = TieredStore.builder().origin(origin).pageSize(PAGE);
+        TieredStore first = plain.build();
+        TieredStore second = plain.build();
+        stores.add(first);
+        stores.add(second);
+        assertNotSame(first, second);
+        assertEquals(PAGE, second.pageSize());
+        TieredStore.Builder withTier = TieredStore.builder().origin(origin).tier(new MapTier("m"));
+        stores.add(withTier.build());
+        assertThrows(IllegalStateException.class, withTier::build);
+    }
+
+    @Test
+    void readFully_fillsTheBuffer_orRefusesARangePastTheEnd() {
+        byte[] data = bytes(3 * PAGE + 5, 18);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        ByteBuffer dst = ByteBuffer.allocate(2 * PAGE + 10);
+        dst.position(4);
+        store.readFully(v, PAGE - 3, dst);
+        assertEquals(dst.limit(), dst.position());
+        assertArrayEquals(
+                Arrays.copyOfRange(data, PAGE - 3, PAGE - 3 + 2 * PAGE + 6),
+                Arrays.copyOfRange(dst.array(), 4, dst.limit()));
+        assertThrows(
+                IndexOutOfBoundsException.class, () -> store.readFully(v, 2 * PAGE, ByteBuffer.allocate(PAGE + 6)));
+        assertThrows(IndexOutOfBoundsException.class, () -> store.readFully(v, -1, ByteBuffer.allocate(1)));
+        ByteBuffer empty = ByteBuffer.allocate(0);
+        store.readFully(v, data.length, empty);
+        assertEquals(0, empty.position());
+    }
+
     /* --------------- Streaming --------------- */
 
     @Test
@@ -663,6 +793,23 @@ class TieredStoreTest {
             assertEquals(3 * PAGE, in.skip(3 * PAGE));
             byte[] rest = in.readAllBytes();
             assertArrayEquals(Arrays.copyOfRange(data, 10 + 3 * PAGE, 10 + 5 * PAGE), rest);
+            assertEquals(-1, in.read());
+        }
+    }
+
+    @Test
+    void stream_ofAVersionGone_failsWhenOpened_beforeAnyByte() throws IOException {
+        origin.put(B, "k", bytes(5 * PAGE, 19));
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        origin.put(B, "k", bytes(5 * PAGE, 20));
+        ObjectChangedException e =
+                assertThrows(ObjectChangedException.class, () -> store.newInputStream(v, 7, 4 * PAGE));
+        assertEquals(v, e.expected());
+        ObjectVersion now = store.open(B, "k");
+        int fetches = origin.fetches.get();
+        try (InputStream in = store.newInputStream(now, 0, 0)) {
+            assertEquals(fetches, origin.fetches.get(), "an empty stream fetches nothing when opened");
             assertEquals(-1, in.read());
         }
     }

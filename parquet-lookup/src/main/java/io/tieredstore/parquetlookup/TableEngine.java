@@ -934,12 +934,7 @@ final class TableEngine implements AutoCloseable {
                     object, "range of " + length + " bytes at " + offset + " lies outside the object of " + v.length());
         }
         byte[] out = new byte[length];
-        ByteBuffer dst = ByteBuffer.wrap(out);
-        while (dst.hasRemaining()) {
-            if (store.read(v, offset + dst.position(), dst) == 0) {
-                throw new CorruptParquetException(object, "object ended early at " + (offset + dst.position()));
-            }
-        }
+        store.readFully(v, offset, ByteBuffer.wrap(out));
         return out;
     }
 
