@@ -47,9 +47,13 @@ final class PageFills implements AutoCloseable {
 
     /** A run of adjacent pages (pieces of a span) this reader fetches, with the futures others may wait on. */
     private record Run(
-            PageSpan span, int firstPiece, List<CompletableFuture<ByteBuffer>> futures, AtomicBoolean claimed) {
+            PageSpan span,
+            int firstPiece,
+            List<PageKey> keys,
+            List<CompletableFuture<ByteBuffer>> futures,
+            AtomicBoolean claimed) {
         Run(PageSpan span, int firstPiece) {
-            this(span, firstPiece, new ArrayList<>(), new AtomicBoolean());
+            this(span, firstPiece, new ArrayList<>(), new ArrayList<>(), new AtomicBoolean());
         }
 
         /** True for exactly one caller: the one that fetches this run. */
@@ -57,9 +61,14 @@ final class PageFills implements AutoCloseable {
             return claimed.compareAndSet(false, true);
         }
 
-        /** Whether the piece after this run's last can join it. */
+        /** Whether {@code piece} is the one after this run's last, and the run has room for it. */
         boolean continuesWith(int piece, int maxPages) {
             return firstPiece + futures.size() == piece && futures.size() < maxPages;
+        }
+
+        void add(PageKey key, CompletableFuture<ByteBuffer> future) {
+            keys.add(key);
+            futures.add(future);
         }
     }
 
@@ -86,19 +95,20 @@ final class PageFills implements AutoCloseable {
     }
 
     /**
-     * Brings the {@code count} pieces of {@code span} listed in {@code missing} (in order) from the origin or
-     * from a fetch in flight, and copies each into {@code dst} at {@code base} plus its place in the span.
+     * Brings the {@code count} pieces of {@code span} listed in {@code missing} (in order, with their pages'
+     * keys in {@code keys}) from the origin or from a fetch in flight, and copies each into {@code dst} at
+     * {@code base} plus its place in the span.
      *
      * @throws ObjectChangedException if the origin no longer has the span's version
      */
-    void fill(PageSpan span, int[] missing, int count, ByteBuffer dst, int base) {
+    void fill(PageSpan span, int[] missing, PageKey[] keys, int count, ByteBuffer dst, int base) {
         List<CompletableFuture<ByteBuffer>> waits = new ArrayList<>(count);
         List<Run> runs = new ArrayList<>();
         Run current = null;
         for (int m = 0; m < count; m++) {
             int piece = missing[m];
             CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
-            CompletableFuture<ByteBuffer> theirs = inflight.putIfAbsent(span.key(piece), mine);
+            CompletableFuture<ByteBuffer> theirs = inflight.putIfAbsent(keys[m], mine);
             if (theirs != null) {
                 counters.coalesced();
                 waits.add(theirs);
@@ -109,7 +119,7 @@ final class PageFills implements AutoCloseable {
                 current = new Run(span, piece);
                 runs.add(current);
             }
-            current.futures().add(mine);
+            current.add(keys[m], mine);
         }
         for (int r = 1; r < runs.size(); r++) {
             Run run = runs.get(r);
@@ -160,7 +170,7 @@ final class PageFills implements AutoCloseable {
                 run.futures().get(i).complete(filled[i]);
             }
             for (int i = 0; i < pages; i++) {
-                chain.fill(span.key(run.firstPiece() + i), filled[i]);
+                chain.fill(run.keys().get(i), filled[i]);
             }
         } catch (RuntimeException | Error e) {
             if (e instanceof ObjectChangedException) {
@@ -171,7 +181,7 @@ final class PageFills implements AutoCloseable {
             }
         } finally {
             for (int i = 0; i < pages; i++) {
-                inflight.remove(span.key(run.firstPiece() + i), run.futures().get(i));
+                inflight.remove(run.keys().get(i), run.futures().get(i));
             }
         }
     }

@@ -1,9 +1,9 @@
 package io.tieredstore.core;
 
 /**
- * A byte range of one object version cut into page pieces, once: for each page touched, its key (built
- * here, once), where the piece starts in the page, its length, and where it lands relative to the range's start.
- * Reads from the tiers and fills from the origin use the same pieces.
+ * A byte range of one object version cut into page pieces: for each page touched, where the piece starts in
+ * the page, its length, and where it lands relative to the range's start. Reads from the tiers and fills from
+ * the origin use the same pieces. It holds no array, so that a read all of whose pages hit allocates none.
  */
 final class PageSpan {
     private final ObjectVersion version;
@@ -11,7 +11,7 @@ final class PageSpan {
     private final long offset;
     private final long end;
     private final long firstPage;
-    private final PageKey[] keys;
+    private final int pages;
 
     /** The pieces of {@code [offset, offset + length)}, which must lie within the object and not be empty. */
     PageSpan(ObjectVersion version, int pageSize, long offset, int length) {
@@ -20,10 +20,7 @@ final class PageSpan {
         this.offset = offset;
         this.end = offset + length;
         this.firstPage = offset / pageSize;
-        this.keys = new PageKey[(int) ((end - 1) / pageSize - firstPage + 1)];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = PageKey.of(version, firstPage + i);
-        }
+        this.pages = (int) ((end - 1) / pageSize - firstPage + 1);
     }
 
     ObjectVersion version() {
@@ -32,7 +29,7 @@ final class PageSpan {
 
     /** How many pages the range touches. */
     int pages() {
-        return keys.length;
+        return pages;
     }
 
     /** The index in the object of the range's {@code i}-th page. */
@@ -40,9 +37,9 @@ final class PageSpan {
         return firstPage + i;
     }
 
-    /** The key of the {@code i}-th page. */
+    /** A new key of the {@code i}-th page: build it once per page and pass it on. */
     PageKey key(int i) {
-        return keys[i];
+        return PageKey.of(version, firstPage + i);
     }
 
     /** The whole length of the {@code i}-th page (shorter than the page size only for the object's last page). */

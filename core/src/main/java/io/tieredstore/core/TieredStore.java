@@ -49,6 +49,7 @@ public final class TieredStore implements AutoCloseable {
 
     private static final int UNSET = -1;
     private static final int[] NO_PIECES = {};
+    private static final PageKey[] NO_KEYS = {};
 
     private final Origin origin;
     private final int pageSize;
@@ -156,18 +157,22 @@ public final class TieredStore implements AutoCloseable {
         int base = dst.position();
         PageSpan span = new PageSpan(version, pageSize, offset, n);
         int[] missing = NO_PIECES;
+        PageKey[] missingKeys = NO_KEYS;
         int missingCount = 0;
         for (int i = 0; i < span.pages(); i++) {
+            PageKey key = span.key(i);
             ByteBuffer target = dst.slice(base + span.at(i), span.length(i));
-            if (!chain.read(span.key(i), span.pageLength(i), span.from(i), target)) {
+            if (!chain.read(key, span.pageLength(i), span.from(i), target)) {
                 if (missingCount == missing.length) {
                     missing = Arrays.copyOf(missing, Math.max(4, missingCount * 2));
+                    missingKeys = Arrays.copyOf(missingKeys, missing.length);
                 }
-                missing[missingCount++] = i;
+                missing[missingCount] = i;
+                missingKeys[missingCount++] = key;
             }
         }
         if (missingCount > 0) {
-            fills.fill(span, missing, missingCount, dst, base);
+            fills.fill(span, missing, missingKeys, missingCount, dst, base);
         }
         dst.position(base + n);
         return n;
