@@ -1,5 +1,6 @@
 package io.tieredstore.core;
 
+import io.tieredstore.core.internal.DaemonThreads;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -72,22 +74,32 @@ final class PageFills implements AutoCloseable {
         }
     }
 
+    /**
+     * Fills from {@code origin} into {@code chain}; runs parallel fetches on {@code executor}, or on
+     * {@code threads} daemon threads of its own (shut down by {@link #close}) if it is null.
+     */
     PageFills(
             Origin origin,
             TierChain chain,
             VersionCache versions,
             int pageSize,
             int maxPagesPerFetch,
-            Executor executor,
-            @Nullable ExecutorService ownedExecutor) {
+            @Nullable Executor executor,
+            int threads) {
         this.origin = origin;
         this.chain = chain;
         this.versions = versions;
         this.counters = chain.counters();
         this.pageSize = pageSize;
         this.maxPagesPerFetch = maxPagesPerFetch;
-        this.executor = executor;
-        this.ownedExecutor = ownedExecutor;
+        if (executor == null) {
+            ExecutorService own = Executors.newFixedThreadPool(threads, new DaemonThreads("tieredstore-fetch"));
+            this.executor = own;
+            this.ownedExecutor = own;
+        } else {
+            this.executor = executor;
+            this.ownedExecutor = null;
+        }
     }
 
     Executor executor() {

@@ -4,7 +4,6 @@ import static io.tieredstore.core.internal.Checks.requireArgument;
 import static io.tieredstore.core.internal.Checks.requireState;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
-import io.tieredstore.core.internal.DaemonThreads;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -16,8 +15,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,14 +70,8 @@ public final class TieredStore implements AutoCloseable {
                 b.ticker == null ? Ticker.system() : b.ticker,
                 b.maxVersions == UNSET ? DEFAULT_MAX_VERSIONS : b.maxVersions,
                 chain);
-        Executor executor = b.fetchExecutor;
-        ExecutorService owned = null;
-        if (executor == null) {
-            int threads = b.maxConcurrentFetches == UNSET ? DEFAULT_MAX_CONCURRENT_FETCHES : b.maxConcurrentFetches;
-            owned = Executors.newFixedThreadPool(threads, new DaemonThreads("tieredstore-fetch"));
-            executor = owned;
-        }
-        this.fills = new PageFills(origin, chain, versions, pageSize, maxPagesPerFetch, executor, owned);
+        int threads = b.maxConcurrentFetches == UNSET ? DEFAULT_MAX_CONCURRENT_FETCHES : b.maxConcurrentFetches;
+        this.fills = new PageFills(origin, chain, versions, pageSize, maxPagesPerFetch, b.fetchExecutor, threads);
     }
 
     /** Default page size: 1 MiB. */
