@@ -1,9 +1,8 @@
 package io.tieredstore.jmh;
 
+import io.tieredstore.core.BytesOrigin;
 import io.tieredstore.core.ConsistencyPolicy;
-import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
-import io.tieredstore.core.Origin;
 import io.tieredstore.core.Tier;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.pagestore.LocalPageStore;
@@ -54,30 +53,6 @@ public class TierHitBenchmark {
     private TieredStore store;
     private ObjectVersion version;
 
-    /** An origin serving one random object from memory: only used to fill the tier before measuring. */
-    private static final class ArrayOrigin implements Origin {
-        private final byte[] data;
-
-        ArrayOrigin(byte[] data) {
-            this.data = data;
-        }
-
-        @Override
-        public String id() {
-            return "array";
-        }
-
-        @Override
-        public ObjectVersion stat(String bucket, String key) {
-            return new ObjectVersion(new ObjectId(id(), bucket, key), "v1", data.length);
-        }
-
-        @Override
-        public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
-            return ByteBuffer.wrap(data, (int) offset, length).slice();
-        }
-    }
-
     /** Builds a store with the chosen tier and reads the whole object once, so every page is held. */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -91,7 +66,7 @@ public class TierHitBenchmark {
                         .capacity(1L << 30)
                         .build();
         store = TieredStore.builder()
-                .origin(new ArrayOrigin(data))
+                .origin(new BytesOrigin("array", data))
                 .tier(t)
                 .defaultConsistency(ConsistencyPolicy.IMMUTABLE)
                 .build();

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tieredstore.core.BytesOrigin;
 import io.tieredstore.core.CacheStats;
 import io.tieredstore.core.ConsistencyPolicy;
-import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
-import io.tieredstore.core.Origin;
 import io.tieredstore.core.Tier;
 import io.tieredstore.core.TieredStore;
 import java.io.IOException;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,32 +29,6 @@ final class StoreStatsTest {
 
     @TempDir
     Path dir;
-
-    /** One object, served from a byte array; counts fetches. */
-    private static final class ArrayOrigin implements Origin {
-        final byte[] bytes;
-        final AtomicInteger fetches = new AtomicInteger();
-
-        ArrayOrigin(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public String id() {
-            return "array";
-        }
-
-        @Override
-        public ObjectVersion stat(String bucket, String key) {
-            return new ObjectVersion(new ObjectId(id(), bucket, key), "v1", bytes.length);
-        }
-
-        @Override
-        public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
-            fetches.incrementAndGet();
-            return ByteBuffer.wrap(bytes, (int) offset, length).slice();
-        }
-    }
 
     private LocalPageStore disk(int pageSize) {
         return LocalPageStore.builder()
@@ -72,7 +44,7 @@ final class StoreStatsTest {
     void aCorruptRecordOnDisk_isACountedFaultInTheStoresStats_andTheBytesStayRight() throws IOException {
         byte[] data = new byte[16 * PAGE];
         new Random(3).nextBytes(data);
-        ArrayOrigin origin = new ArrayOrigin(data);
+        BytesOrigin origin = new BytesOrigin(data);
         try (TieredStore store = TieredStore.builder()
                 .origin(origin)
                 .pageSize(PAGE)
@@ -84,7 +56,7 @@ final class StoreStatsTest {
             ByteBuffer all = ByteBuffer.allocate(data.length);
             store.readFully(v, 0, all);
             assertEquals(16, store.stats().tier("disk").stored(), store.stats().toString());
-            int fetched = origin.fetches.get();
+            int fetched = origin.fetches();
 
             flipAByteOfThePages();
 
@@ -92,7 +64,7 @@ final class StoreStatsTest {
             store.readFully(v, 0, again);
             assertArrayEquals(data, again.array(), "a corrupt page is a miss, never wrong bytes");
             CacheStats stats = store.stats();
-            assertTrue(origin.fetches.get() > fetched, "the corrupt pages came from the origin again");
+            assertTrue(origin.fetches() > fetched, "the corrupt pages came from the origin again");
             assertTrue(stats.faults().getOrDefault("disk: checksum", 0L) > 0, stats.toString());
             assertTrue(stats.faultCount() > 0);
         }
@@ -102,7 +74,7 @@ final class StoreStatsTest {
     void aDiskBuiltForAnotherPageSize_isRefusedByTheStore() {
         try (LocalPageStore disk = disk(2 * PAGE)) {
             TieredStore.Builder b = TieredStore.builder()
-                    .origin(new ArrayOrigin(new byte[1]))
+                    .origin(new BytesOrigin(new byte[1]))
                     .pageSize(PAGE)
                     .tier(disk);
             assertThrows(IllegalStateException.class, b::build);
@@ -114,7 +86,7 @@ final class StoreStatsTest {
         byte[] data = new byte[2 * PAGE];
         LocalPageStore disk = disk(PAGE);
         try (TieredStore store = TieredStore.builder()
-                .origin(new ArrayOrigin(data))
+                .origin(new BytesOrigin(data))
                 .pageSize(PAGE)
                 .defaultConsistency(ConsistencyPolicy.IMMUTABLE)
                 .fetchExecutor(Runnable::run)

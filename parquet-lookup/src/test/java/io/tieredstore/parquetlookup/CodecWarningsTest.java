@@ -3,8 +3,7 @@ package io.tieredstore.parquetlookup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tieredstore.core.ObjectId;
-import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.core.BytesOrigin;
 import io.tieredstore.core.Origin;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.pagestore.MemoryTier;
@@ -13,7 +12,6 @@ import io.tieredstore.testfixtures.parquet.ParquetTable.Codec;
 import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
 import io.tieredstore.testfixtures.parquet.ParquetTable.ColumnType;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,30 +103,6 @@ class CodecWarningsTest {
                 System.out.write((String.join("|", values) + "\n").getBytes(StandardCharsets.UTF_8));
                 System.out.flush();
             }
-        }
-    }
-
-    /** One immutable object held in memory. */
-    private static final class BytesOrigin implements Origin {
-        private final byte[] bytes;
-
-        BytesOrigin(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public String id() {
-            return "bytes";
-        }
-
-        @Override
-        public ObjectVersion stat(String bucket, String key) {
-            return new ObjectVersion(new ObjectId(id(), bucket, key), "v1", bytes.length);
-        }
-
-        @Override
-        public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
-            return ByteBuffer.wrap(bytes, Math.toIntExact(offset), length).slice();
         }
     }
 }
