@@ -1,6 +1,6 @@
 package io.tieredstore.pagestore;
 
-import static io.tieredstore.pagestore.Checks.requireArgument;
+import static io.tieredstore.core.internal.Checks.requireArgument;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.tieredstore.pagestore;
 
-import static io.tieredstore.pagestore.Checks.requireArgument;
-import static io.tieredstore.pagestore.Checks.requireState;
+import static io.tieredstore.core.internal.Checks.requireArgument;
+import static io.tieredstore.core.internal.Checks.requireState;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
