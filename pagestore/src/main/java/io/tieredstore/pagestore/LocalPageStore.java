@@ -8,6 +8,7 @@ import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Ticker;
 import io.tieredstore.core.Tier;
+import io.tieredstore.core.internal.FaultBreaker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -22,9 +23,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -120,7 +119,8 @@ public final class LocalPageStore implements Tier {
      *
      * Faults and probation: device faults (checksum, bad header, short read, read or write error) within
      * the error window past the threshold disable the tier (reads miss, writes are declined) for the
-     * probation period, measured with the injected Ticker. A full disk never does.
+     * probation period, measured with the injected Ticker (FaultBreaker, which also counts them by cause).
+     * A full disk never does.
      *
      * Known limits: one open file per region slot; reads allocate a heap buffer per call; reclamation
      * scans the index (O(pages)).
@@ -149,10 +149,7 @@ public final class LocalPageStore implements Tier {
     private final DirectoryLock lock;
     private final SpaceBudget space; // append lock
     private final boolean reinsertHot;
-    private final Ticker ticker;
-    private final int errorThreshold;
-    private final long errorWindowNanos;
-    private final long probationNanos;
+    private final FaultBreaker<Fault> breaker;
     private final long seed = ThreadLocalRandom.current().nextLong();
     private final Region[] regions;
     private final PageIndex index;
@@ -171,16 +168,8 @@ public final class LocalPageStore implements Tier {
     private final LongAdder declinedByAdmission = new LongAdder();
     private final LongAdder reinserted = new LongAdder();
     private final LongAdder discardedFiles = new LongAdder();
-    private final LongAdder disables = new LongAdder();
     private final LongAdder noSpace = new LongAdder();
-    private final Map<Fault, LongAdder> faults = new EnumMap<>(Fault.class);
     private volatile boolean closed;
-
-    private final Object faultLock = new Object();
-    private volatile boolean disabled;
-    private long disabledUntil; // faultLock
-    private long windowStart; // faultLock
-    private int windowFaults; // faultLock
 
     private LocalPageStore(
             Builder b, DirectoryLock lock, long capacity, int pageSize, int regionSize, int slots, long slotCost) {
@@ -193,17 +182,10 @@ public final class LocalPageStore implements Tier {
         this.lock = lock;
         this.space = new SpaceBudget(directories, io, slots / directories.size(), slotCost);
         this.reinsertHot = b.reinsertHot;
-        this.ticker = b.ticker;
-        this.errorThreshold = b.errorThreshold;
-        this.errorWindowNanos = b.errorWindow.toNanos();
-        this.probationNanos = b.probation.toNanos();
-        for (Fault f : Fault.values()) {
-            faults.put(f, new LongAdder());
-        }
+        this.breaker = new FaultBreaker<>(Fault.class, b.ticker, b.errorThreshold, b.errorWindow, b.probation);
         final long pagesPerRegion = (regionSize - RegionDescriptor.HEADER_LENGTH) / (pageSize + 64L) + 1;
         this.index = new PageIndex(slots * pagesPerRegion);
         this.doorkeeper = new Doorkeeper(slots * pagesPerRegion);
-        this.windowStart = ticker.read();
         this.regions = new Region[slots];
         final List<Region> toRecover = openRegions(slots);
         final Executor executor = b.recoveryExecutor;
@@ -232,7 +214,7 @@ public final class LocalPageStore implements Tier {
     public boolean read(PageKey key, int offsetInPage, ByteBuffer dst) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(dst, "dst");
-        if (closed || !enabled()) {
+        if (closed || !breaker.enabled()) {
             return false;
         }
         final byte[] keyBytes = KeyCodec.encode(key);
@@ -323,7 +305,7 @@ public final class LocalPageStore implements Tier {
         if (closed) {
             return WriteOutcome.CLOSED;
         }
-        if (!enabled()) {
+        if (!breaker.enabled()) {
             return WriteOutcome.DISABLED;
         }
         final byte[] keyBytes = KeyCodec.encode(key);
@@ -421,11 +403,7 @@ public final class LocalPageStore implements Tier {
     /** Faults counted since open, by cause (names of causes in lower case). */
     @Override
     public Map<String, Long> faultCounts() {
-        final Map<String, Long> counts = new LinkedHashMap<>();
-        for (Fault f : Fault.values()) {
-            counts.put(f.name().toLowerCase(Locale.ROOT), counter(f).sum());
-        }
-        return Collections.unmodifiableMap(counts);
+        return breaker.counts();
     }
 
     /**
@@ -496,13 +474,13 @@ public final class LocalPageStore implements Tier {
                 usedBytes(),
                 evictionCount(),
                 noSpaceCount(),
-                disabled);
+                breaker.isTripped());
     }
 
     /* --------------- Package-private, for tests --------------- */
 
     long faultCount(Fault cause) {
-        return counter(cause).sum();
+        return breaker.count(cause);
     }
 
     long indexedPages() {
@@ -532,11 +510,11 @@ public final class LocalPageStore implements Tier {
     }
 
     long disableCount() {
-        return disables.sum();
+        return breaker.disables();
     }
 
     boolean isDisabled() {
-        return !enabled();
+        return !breaker.enabled();
     }
 
     boolean isRecovered() {
@@ -616,7 +594,7 @@ public final class LocalPageStore implements Tier {
             noSpace.increment();
             space.refresh();
         } else {
-            fault(Fault.WRITE_ERROR);
+            breaker.record(Fault.WRITE_ERROR);
         }
     }
 
@@ -751,43 +729,8 @@ public final class LocalPageStore implements Tier {
         if (length >= 0) {
             usedBytes.addAndGet(-length);
         }
-        fault(cause);
+        breaker.record(cause);
         return false;
-    }
-
-    private void fault(Fault cause) {
-        counter(cause).increment();
-        synchronized (faultLock) {
-            final long now = ticker.read();
-            if (now - windowStart > errorWindowNanos) {
-                windowStart = now;
-                windowFaults = 0;
-            }
-            if (++windowFaults >= errorThreshold && !disabled) {
-                disabled = true;
-                disabledUntil = now + probationNanos;
-                disables.increment();
-            }
-        }
-    }
-
-    private LongAdder counter(Fault cause) {
-        return Objects.requireNonNull(faults.get(cause));
-    }
-
-    private boolean enabled() {
-        if (!disabled) {
-            return true;
-        }
-        synchronized (faultLock) {
-            final long now = ticker.read();
-            if (disabled && now - disabledUntil >= 0) {
-                disabled = false;
-                windowStart = now;
-                windowFaults = 0;
-            }
-            return !disabled;
-        }
     }
 
     private static boolean isNoSpace(IOException e) {
