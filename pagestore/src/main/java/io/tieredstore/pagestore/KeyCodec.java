@@ -26,6 +26,9 @@ final class KeyCodec {
     private static final long K1 = 0x9E3779B97F4A7C15L;
     private static final long K2 = 0xC2B2AE3D27D4EB4FL;
 
+    /** What {@link #objectPartLength} returns for bytes that do not start with an encoded object. */
+    static final int MALFORMED = -1;
+
     private KeyCodec() {}
 
     static byte[] encode(PageKey key) {
@@ -52,18 +55,18 @@ final class KeyCodec {
     }
 
     /**
-     * The length of the object part at the start of {@code bytes[offset, offset + length)}, or -1 if it
-     * is malformed.
+     * The length of the object part at the start of {@code bytes[offset, offset + length)}, or {@link
+     * #MALFORMED}.
      */
     static int objectPartLength(ByteBuffer bytes, int offset, int length) {
         int at = 0;
         for (int field = 0; field < 3; field++) {
             if (at + Integer.BYTES > length) {
-                return -1;
+                return MALFORMED;
             }
             final int n = bytes.order(ByteOrder.LITTLE_ENDIAN).getInt(offset + at);
             if (n < 0 || n > length - at - Integer.BYTES) {
-                return -1;
+                return MALFORMED;
             }
             at += Integer.BYTES + n;
         }

@@ -219,12 +219,12 @@ public final class LocalPageStore implements Tier {
         }
         final byte[] keyBytes = KeyCodec.encode(key);
         final long hash = KeyCodec.hash(keyBytes, 0, keyBytes.length, seed);
-        final long[] entry = new long[2];
-        if (!index.get(hash, true, entry)) {
+        final PageIndex.Entry entry = index.get(hash, true);
+        if (entry == null) {
             return false;
         }
-        final long location = entry[0];
-        final int length = PageIndex.length(entry[1]);
+        final long location = entry.location();
+        final int length = entry.length();
         Objects.checkFromIndexSize(offsetInPage, dst.remaining(), length);
         final Region region = regions[PageIndex.region(location)];
         if (!region.tryAcquire(PageIndex.generation(location))) {
@@ -239,7 +239,7 @@ public final class LocalPageStore implements Tier {
             final int pageAt = RecordDescriptor.pageOffset(keyBytes.length, length);
             final long recordAt = PageIndex.offset(location);
             final ByteBuffer prefix = ByteBuffer.allocate(pageAt).order(ByteOrder.LITTLE_ENDIAN);
-            if (!readFully(file, prefix, recordAt)) {
+            if (!file.readFully(prefix, recordAt)) {
                 return fail(hash, location, Fault.SHORT_READ);
             }
             prefix.clear();
@@ -265,7 +265,7 @@ public final class LocalPageStore implements Tier {
             final int chunksFrom = firstChunk * RecordDescriptor.CHUNK;
             final int chunksTo = Math.min(length, (lastChunk + 1) * RecordDescriptor.CHUNK);
             final ByteBuffer chunks = ByteBuffer.allocate(chunksTo - chunksFrom);
-            if (!readFully(file, chunks, recordAt + pageAt + chunksFrom)) {
+            if (!file.readFully(chunks, recordAt + pageAt + chunksFrom)) {
                 return fail(hash, location, Fault.SHORT_READ);
             }
             chunks.clear();
@@ -332,7 +332,7 @@ public final class LocalPageStore implements Tier {
                 return closed ? WriteOutcome.CLOSED : WriteOutcome.DECLINED_FOR_SPACE;
             }
             final int old = index.put(hash, location, PageIndex.meta(tag, length));
-            usedBytes.addAndGet(length - Math.max(old, 0));
+            usedBytes.addAndGet(old == PageIndex.ABSENT ? length : length - old);
             return WriteOutcome.STORED;
         } finally {
             appendLock.unlock();
@@ -539,7 +539,7 @@ public final class LocalPageStore implements Tier {
             RecordDescriptor.seal(record, nextSequence++);
             final long at = region.writeOffset;
             try {
-                writeFully(file, record.duplicate().clear(), at);
+                file.writeFully(record.duplicate().clear(), at);
             } catch (IOException e) {
                 if (closed) {
                     return -1;
@@ -615,7 +615,7 @@ public final class LocalPageStore implements Tier {
             }
             file.truncate(0);
             final long start = nextSequence++;
-            writeFully(file, RegionDescriptor.header(pageSize, regionSize, region.slot, start), 0);
+            file.writeFully(RegionDescriptor.header(pageSize, regionSize, region.slot, start), 0);
             region.startSequence = start;
             region.writeOffset = RegionDescriptor.HEADER_LENGTH;
             region.awaitingRecovery = false;
@@ -697,7 +697,7 @@ public final class LocalPageStore implements Tier {
         try {
             final ByteBuffer header =
                     ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-            if (!readFully(file, header, offset)) {
+            if (!file.readFully(header, offset)) {
                 return null;
             }
             header.clear();
@@ -712,7 +712,7 @@ public final class LocalPageStore implements Tier {
             final int body = RecordDescriptor.bodyLength(
                     header.getInt(RecordDescriptor.KEY_LENGTH_OFFSET),
                     header.getInt(RecordDescriptor.PAGE_LENGTH_OFFSET));
-            if (!readFully(file, record.limit(body), offset)) {
+            if (!file.readFully(record.limit(body), offset)) {
                 return null;
             }
             record.clear();
@@ -726,7 +726,7 @@ public final class LocalPageStore implements Tier {
 
     private boolean fail(long hash, long location, Fault cause) {
         final int length = index.removeIfAt(hash, location);
-        if (length >= 0) {
+        if (length != PageIndex.ABSENT) {
             usedBytes.addAndGet(-length);
         }
         breaker.record(cause);
@@ -766,8 +766,8 @@ public final class LocalPageStore implements Tier {
                     directories.get(slot % dirs).resolve(String.format(Locale.ROOT, "region-%08d.tsr", slot / dirs));
             final Region region = new Region(slot, path);
             regions[slot] = region;
-            final long start = Files.exists(path) ? openExisting(region) : -1;
-            if (start > 0) {
+            final long start = Files.exists(path) ? openExisting(region) : RegionDescriptor.INVALID;
+            if (start != RegionDescriptor.INVALID) {
                 region.startSequence = start;
                 region.awaitingRecovery = true;
                 existing.add(region);
@@ -788,16 +788,19 @@ public final class LocalPageStore implements Tier {
         return newestFirst;
     }
 
-    /** Opens a region file and validates its header; returns its start sequence, or -1 after deleting it. */
+    /**
+     * Opens a region file and validates its header; returns its start sequence, or {@link
+     * RegionDescriptor#INVALID} after deleting it.
+     */
     private long openExisting(Region region) {
         StoreIo.Handle file = null;
         try {
             file = io.open(region.path, modes);
             final ByteBuffer header = ByteBuffer.allocate(RegionDescriptor.HEADER_LENGTH);
-            final long start = readFully(file, header, 0)
+            final long start = file.readFully(header, 0)
                     ? RegionDescriptor.validStartSequence(header.clear(), pageSize, regionSize, region.slot)
-                    : -1;
-            if (start > 0) {
+                    : RegionDescriptor.INVALID;
+            if (start != RegionDescriptor.INVALID) {
                 region.file = file;
                 return start;
             }
@@ -813,7 +816,7 @@ public final class LocalPageStore implements Tier {
             // Activation truncates and rewrites the file anyway.
         }
         discardedFiles.increment();
-        return -1;
+        return RegionDescriptor.INVALID;
     }
 
     private void recover(List<Region> newestFirst) {
@@ -869,7 +872,7 @@ public final class LocalPageStore implements Tier {
                 return records;
             }
             all = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(file, all, 0);
+            file.readFully(all, 0);
         } catch (IOException e) {
             return records;
         }
@@ -896,7 +899,7 @@ public final class LocalPageStore implements Tier {
             final int objectLength = KeyCodec.objectPartLength(record, RecordDescriptor.HEADER_LENGTH, keyLength);
             if (sequence < start
                     || sequence >= start + regionSize
-                    || objectLength < 0
+                    || objectLength == KeyCodec.MALFORMED
                     || (type == RecordDescriptor.TYPE_TOMBSTONE) != (objectLength == keyLength)) {
                 break;
             }
@@ -913,28 +916,6 @@ public final class LocalPageStore implements Tier {
             at += RecordDescriptor.recordLength(keyLength, pageLength);
         }
         return records;
-    }
-
-    /* --------------- I/O helpers --------------- */
-
-    /** Fills {@code dst} from {@code position}; returns false if the file ends first. */
-    private static boolean readFully(StoreIo.Handle file, ByteBuffer dst, long position) throws IOException {
-        long at = position;
-        while (dst.hasRemaining()) {
-            final int n = file.read(dst, at);
-            if (n < 0) {
-                return false;
-            }
-            at += n;
-        }
-        return true;
-    }
-
-    private static void writeFully(StoreIo.Handle file, ByteBuffer src, long position) throws IOException {
-        long at = position;
-        while (src.hasRemaining()) {
-            at += file.write(src, at);
-        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.tieredstore.pagestore;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The in-memory index of the local page store: a 64-bit key hash mapped to a packed location and a packed
  * meta word, in primitive arrays (no object per page). Striped into segments, each an open-addressing
@@ -21,9 +23,21 @@ final class PageIndex {
         boolean visit(long hash, long location, long meta);
     }
 
+    /** An entry's packed location and meta word, as {@link #get} found them. */
+    record Entry(long location, long meta) {
+        /** The page's length, from the meta word. */
+        int length() {
+            return PageIndex.length(meta);
+        }
+    }
+
+    /** What {@link #put} and {@link #removeIfAt} return when they found no entry: no page length. */
+    static final int ABSENT = -1;
+
     static final long HOT = 1L << 31;
     private static final int SEGMENTS = 16;
     private static final int MIN_SEGMENT_CAPACITY = 16;
+    private static final int NOT_FOUND = -1;
 
     private final Segment[] segments = new Segment[SEGMENTS];
 
@@ -70,26 +84,27 @@ final class PageIndex {
         return segments[(int) hash & (SEGMENTS - 1)];
     }
 
-    /** Finds {@code hash}; stores location and meta in {@code out[0..1]}; optionally sets the hot bit. */
-    boolean get(long hash, boolean markHot, long[] out) {
-        return segment(hash).get(hash, markHot, out);
+    /** Finds {@code hash}, or returns null; optionally sets the hot bit (the entry returned has it too). */
+    @Nullable
+    Entry get(long hash, boolean markHot) {
+        return segment(hash).get(hash, markHot);
     }
 
     boolean contains(long hash) {
         return segment(hash).contains(hash);
     }
 
-    /** Inserts or replaces; returns the replaced entry's page length or -1. */
+    /** Inserts or replaces; returns the replaced entry's page length or {@link #ABSENT}. */
     int put(long hash, long location, long meta) {
         return segment(hash).put(hash, location, meta, true);
     }
 
     /** Inserts only if absent; returns whether it inserted. */
     boolean putIfAbsent(long hash, long location, long meta) {
-        return segment(hash).put(hash, location, meta, false) < 0;
+        return segment(hash).put(hash, location, meta, false) == ABSENT;
     }
 
-    /** Removes the entry if it still has {@code location}; returns its page length or -1. */
+    /** Removes the entry if it still has {@code location}; returns its page length or {@link #ABSENT}. */
     int removeIfAt(long hash, long location) {
         return segment(hash).removeIfAt(hash, location);
     }
@@ -150,7 +165,7 @@ final class PageIndex {
             return 3L * (16 + 8L * hashes.length);
         }
 
-        /** The slot holding {@code hash} or -1; caller holds the lock. */
+        /** The slot holding {@code hash} or {@link #NOT_FOUND}; caller holds the lock. */
         private int find(long hash) {
             for (int i = home(hash); ; i = next(i)) {
                 final long h = hashes[i];
@@ -158,31 +173,29 @@ final class PageIndex {
                     return i;
                 }
                 if (h == 0) {
-                    return -1;
+                    return NOT_FOUND;
                 }
             }
         }
 
         synchronized boolean contains(long hash) {
-            return find(hash) >= 0;
+            return find(hash) != NOT_FOUND;
         }
 
-        synchronized boolean get(long hash, boolean markHot, long[] out) {
+        synchronized @Nullable Entry get(long hash, boolean markHot) {
             final int i = find(hash);
-            if (i < 0) {
-                return false;
+            if (i == NOT_FOUND) {
+                return null;
             }
             if (markHot) {
                 metas[i] |= HOT;
             }
-            out[0] = locations[i];
-            out[1] = metas[i];
-            return true;
+            return new Entry(locations[i], metas[i]);
         }
 
         synchronized int put(long hash, long location, long meta, boolean replace) {
             int i = find(hash);
-            if (i >= 0) {
+            if (i != NOT_FOUND) {
                 final int old = length(metas[i]);
                 if (replace) {
                     locations[i] = location;
@@ -201,13 +214,13 @@ final class PageIndex {
             locations[i] = location;
             metas[i] = meta;
             size++;
-            return -1;
+            return ABSENT;
         }
 
         synchronized int removeIfAt(long hash, long location) {
             final int i = find(hash);
-            if (i < 0 || locations[i] != location) {
-                return -1;
+            if (i == NOT_FOUND || locations[i] != location) {
+                return ABSENT;
             }
             final int length = length(metas[i]);
             delete(i);

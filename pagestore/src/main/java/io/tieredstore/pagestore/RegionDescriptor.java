@@ -50,6 +50,9 @@ final class RegionDescriptor {
     static final int START_SEQUENCE_OFFSET = 24;
     static final int CRC_OFFSET = 32;
 
+    /** What {@link #validStartSequence} returns for a header this store must not read (start sequences are positive). */
+    static final long INVALID = -1;
+
     /** The header's length; the first record starts here (8-byte aligned). */
     static final int HEADER_LENGTH = 64;
 
@@ -70,7 +73,7 @@ final class RegionDescriptor {
 
     /**
      * The start sequence of a header read from disk if it matches this store's configuration and its CRC,
-     * else -1.
+     * else {@link #INVALID}.
      */
     static long validStartSequence(ByteBuffer header, int pageSize, int regionSize, int slot) {
         final ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -81,10 +84,10 @@ final class RegionDescriptor {
                 || b.getInt(PAGE_SIZE_OFFSET) != pageSize
                 || b.getInt(REGION_SIZE_OFFSET) != regionSize
                 || b.getInt(SLOT_OFFSET) != slot) {
-            return -1;
+            return INVALID;
         }
         final long start = b.getLong(START_SEQUENCE_OFFSET);
-        return start > 0 ? start : -1;
+        return start > 0 ? start : INVALID;
     }
 
     private static int crc(ByteBuffer b) {

@@ -40,6 +40,27 @@ interface StoreIo {
 
         /** Forces the file's content to the device. */
         void force() throws IOException;
+
+        /** Fills {@code dst} from {@code position}; returns false if the file ends first. */
+        default boolean readFully(ByteBuffer dst, long position) throws IOException {
+            long at = position;
+            while (dst.hasRemaining()) {
+                final int n = read(dst, at);
+                if (n < 0) {
+                    return false;
+                }
+                at += n;
+            }
+            return true;
+        }
+
+        /** Writes all of {@code src} at {@code position}. */
+        default void writeFully(ByteBuffer src, long position) throws IOException {
+            long at = position;
+            while (src.hasRemaining()) {
+                at += write(src, at);
+            }
+        }
     }
 
     /** Plain file channels. */
