@@ -47,7 +47,7 @@ final class RegionLog {
      * space budget (SpaceBudget) and is counted apart (noSpaceCount), never toward disabling the tier. Any
      * other IOException counts as a write fault. An append says which (Status): NO_ROOM when no region could
      * take the record (quota, space budget, ENOSPC), WRITE_ERROR when a device write error was counted on the
-     * way.
+     * way; a page write reports them as DECLINED_FOR_SPACE and FAILED.
      *
      * Invalidate: drops the entries, then appends a tombstone (sequence > the pages it cancels). If the
      * tombstone cannot be written, every region that held a page of the object is dropped and truncated
@@ -86,7 +86,8 @@ final class RegionLog {
         WriteOutcome outcome() {
             return switch (this) {
                 case OK -> WriteOutcome.STORED;
-                case NO_ROOM, WRITE_ERROR -> WriteOutcome.DECLINED_FOR_SPACE; // a write error's fault is counted
+                case NO_ROOM -> WriteOutcome.DECLINED_FOR_SPACE;
+                case WRITE_ERROR -> WriteOutcome.FAILED;
                 case CLOSED -> WriteOutcome.CLOSED;
             };
         }

@@ -395,6 +395,26 @@ class LocalPageStoreTest extends TierContractTest {
         }
     }
 
+    @Test
+    void writeOutcome_aWriteErrorIsFailed_aFullDeviceIsDeclinedForSpace() {
+        final Path dir = newDir();
+        final FaultyIo io = new FaultyIo(5);
+        try (LocalPageStore store = tolerant(builder(dir, 2L << 20).io(io)).build()) {
+            final PageKey first = key("a", "v1", 0);
+            assertEquals(Tier.WriteOutcome.STORED, store.write(first, page(first, 100)));
+            io.writeErrorRate = 1;
+            final PageKey second = key("a", "v1", 1);
+            assertEquals(Tier.WriteOutcome.FAILED, store.write(second, page(second, 100)), "a counted fault");
+            assertTrue(store.faultCount(LocalPageStore.Fault.WRITE_ERROR) > 0);
+            io.writeErrorRate = 0;
+            io.deviceBytes = io.usedDeviceBytes(); // nothing more fits on the device
+            final PageKey third = key("a", "v1", 2);
+            assertEquals(Tier.WriteOutcome.DECLINED_FOR_SPACE, store.write(third, page(third, 100)), "not a fault");
+            assertTrue(store.noSpaceCount() > 0);
+            assertMiss(store, second);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {90, 99, 100})
     void fullDisk_isEvictionThenPassThrough_neverAnErrorNorAFault(int percentFull) throws IOException {
