@@ -94,6 +94,12 @@ final class FileModes {
         }
     }
 
+    /** The file permissions, as {@code rw-------}. */
+    @Override
+    public String toString() {
+        return PosixFilePermissions.toString(files);
+    }
+
     private static boolean posix(Path path) {
         return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }

@@ -418,8 +418,9 @@ public final class LocalPageStore implements Tier {
     }
 
     /**
-     * Configures a {@link LocalPageStore}. Directories and capacity are required; {@link #build()} opens
-     * the store and may be called again (for another store on other directories).
+     * Configures a {@link LocalPageStore}. Directories and capacity are required. Each setting may be set
+     * once, and a setter rejects a bad value at once; {@link #build()} checks the combination and may be
+     * called again.
      */
     public static final class Builder {
         /** The page size if none is set: 1 MiB, the store's default. */
@@ -443,7 +444,7 @@ public final class LocalPageStore implements Tier {
         /** A numeric setting not set yet. */
         private static final int UNSET = -1;
 
-        private List<Path> directories = List.of();
+        private List<Path> directories = List.of(); // unset: the setter takes no empty list
         private long capacity = UNSET;
         private int pageSize = UNSET;
         private int regionSize = UNSET;
@@ -462,6 +463,7 @@ public final class LocalPageStore implements Tier {
         /** The cache directories, one per device; pages are spread over them (required). */
         @CanIgnoreReturnValue
         public Builder directories(List<Path> dirs) {
+            requireState(directories.isEmpty(), "directories were already set to %s", directories);
             requireArgument(!dirs.isEmpty(), "at least one directory is needed");
             requireArgument(Set.copyOf(dirs).size() == dirs.size(), "a directory is listed twice: %s", dirs);
             this.directories = List.copyOf(dirs);
@@ -471,6 +473,7 @@ public final class LocalPageStore implements Tier {
         /** The byte quota over all directories, file-system overhead included (required). */
         @CanIgnoreReturnValue
         public Builder capacity(long bytes) {
+            requireState(capacity == UNSET, "capacity was already set to %s", capacity);
             requireArgument(bytes > 0, "capacity must be positive: %s", bytes);
             this.capacity = bytes;
             return this;
@@ -479,6 +482,7 @@ public final class LocalPageStore implements Tier {
         /** The largest page, in bytes (default 1 MiB); a store written with another page size is discarded. */
         @CanIgnoreReturnValue
         public Builder pageSize(int bytes) {
+            requireState(pageSize == UNSET, "page size was already set to %s", pageSize);
             requireArgument(bytes > 0, "page size must be positive: %s", bytes);
             this.pageSize = bytes;
             return this;
@@ -487,6 +491,7 @@ public final class LocalPageStore implements Tier {
         /** The size of one region file, the unit of reclamation (default 32 MiB, at least page size + 4 KiB). */
         @CanIgnoreReturnValue
         public Builder regionSize(int bytes) {
+            requireState(regionSize == UNSET, "region size was already set to %s", regionSize);
             requireArgument(bytes > 0, "region size must be positive: %s", bytes);
             this.regionSize = bytes;
             return this;
@@ -495,6 +500,7 @@ public final class LocalPageStore implements Tier {
         /** The time source for the error window and probation (default {@link Ticker#system()}). */
         @CanIgnoreReturnValue
         public Builder ticker(Ticker ticker) {
+            requireState(this.ticker == null, "ticker was already set to %s", this.ticker);
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
@@ -502,6 +508,11 @@ public final class LocalPageStore implements Tier {
         /** Disables the tier after {@code faults} faults within {@code window} (default 32 in 10 s). */
         @CanIgnoreReturnValue
         public Builder errorThreshold(int faults, Duration window) {
+            requireState(
+                    errorThreshold == UNSET,
+                    "error threshold was already set to %s faults in %s",
+                    errorThreshold,
+                    errorWindow);
             requireArgument(faults > 0, "fault threshold must be positive: %s", faults);
             Objects.requireNonNull(window, "window");
             requireArgument(!window.isNegative() && !window.isZero(), "window must be positive: %s", window);
@@ -513,6 +524,7 @@ public final class LocalPageStore implements Tier {
         /** How long the tier stays disabled before it is tried again (default 30 s). */
         @CanIgnoreReturnValue
         public Builder probation(Duration period) {
+            requireState(probation == null, "probation was already set to %s", probation);
             Objects.requireNonNull(period, "period");
             requireArgument(!period.isNegative(), "probation must not be negative: %s", period);
             this.probation = period;
@@ -527,6 +539,7 @@ public final class LocalPageStore implements Tier {
          */
         @CanIgnoreReturnValue
         public Builder filePermissions(Set<PosixFilePermission> permissions) {
+            requireState(modes == null, "file permissions were already set to %s", modes);
             this.modes = new FileModes(Objects.requireNonNull(permissions, "permissions"));
             return this;
         }
@@ -534,6 +547,7 @@ public final class LocalPageStore implements Tier {
         /** Runs recovery after open (default: a new daemon thread per store); the store serves meanwhile. */
         @CanIgnoreReturnValue
         public Builder recoveryExecutor(Executor executor) {
+            requireState(recoveryExecutor == null, "recovery executor was already set to %s", recoveryExecutor);
             this.recoveryExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }
@@ -541,6 +555,7 @@ public final class LocalPageStore implements Tier {
         /** The file system seam, for fault-injection tests. */
         @CanIgnoreReturnValue
         Builder io(StoreIo io) {
+            requireState(this.io == null, "io was already set to %s", this.io);
             this.io = Objects.requireNonNull(io, "io");
             return this;
         }
@@ -548,6 +563,7 @@ public final class LocalPageStore implements Tier {
         /** Whether reclamation re-appends pages read since they were written (default true; off: plain FIFO). */
         @CanIgnoreReturnValue
         Builder reinsertHot(boolean enabled) {
+            requireState(reinsertHot == null, "reinsertHot was already set to %s", reinsertHot);
             this.reinsertHot = enabled;
             return this;
         }
@@ -555,6 +571,7 @@ public final class LocalPageStore implements Tier {
         /** The file-system block size the quota rounds to (default: the directory's file store's). */
         @CanIgnoreReturnValue
         Builder blockSize(int bytes) {
+            requireState(blockSize == UNSET, "block size was already set to %s", blockSize);
             requireArgument(bytes > 0, "block size must be positive: %s", bytes);
             this.blockSize = bytes;
             return this;
@@ -563,7 +580,8 @@ public final class LocalPageStore implements Tier {
         /**
          * Opens the store: locks the directories (creating them), reads region headers now and indexes their
          * pages in the background. Throws {@link CacheDirectoryLockedException} if another open store holds
-         * one of the directories, in this process or another.
+         * one of the directories, in this process or another. This method does not alter the state of this
+         * builder, so it can be invoked again, e.g. to reopen the store once it is closed.
          */
         public LocalPageStore build() {
             final List<Path> dirs = directories;

@@ -3,6 +3,7 @@ package io.tieredstore.pagestore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ObjectId;
@@ -22,11 +23,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -69,13 +72,19 @@ class LocalPageStoreTest extends TierContractTest {
 
     /** A builder over two directories of {@code dir}, small regions, synchronous recovery. */
     private static LocalPageStore.Builder builder(Path dir, long capacity) {
+        return builder(dir, capacity, PAGE_SIZE, 64 * 1024, Runnable::run);
+    }
+
+    /** The same with other sizes and recovery executor (a builder takes each setting once). */
+    private static LocalPageStore.Builder builder(
+            Path dir, long capacity, int pageSize, int regionSize, Executor recovery) {
         return LocalPageStore.builder()
                 .directories(List.of(dir.resolve("nvme0"), dir.resolve("nvme1")))
                 .capacity(capacity)
-                .pageSize(PAGE_SIZE)
-                .regionSize(64 * 1024)
+                .pageSize(pageSize)
+                .regionSize(regionSize)
                 .blockSize(4096)
-                .recoveryExecutor(Runnable::run);
+                .recoveryExecutor(recovery);
     }
 
     private static LocalPageStore open(Path dir, long capacity) {
@@ -93,6 +102,100 @@ class LocalPageStoreTest extends TierContractTest {
                     .filter(p -> !p.getFileName().toString().equals(DirectoryLock.FILE_NAME))
                     .sorted()
                     .collect(Collectors.toList());
+        }
+    }
+
+    /* --------------- Builder --------------- */
+
+    @Test
+    void builder_rejectsSettingTwice_namingTheValueAlreadySet() {
+        final Path dir = newDir();
+        final Map<String, Runnable> twice = new LinkedHashMap<>();
+        twice.put(
+                "directories were already set to [" + dir + "]",
+                () -> LocalPageStore.builder().directories(List.of(dir)).directories(List.of(dir)));
+        twice.put(
+                "capacity was already set to 100",
+                () -> LocalPageStore.builder().capacity(100).capacity(200));
+        twice.put(
+                "page size was already set to 10",
+                () -> LocalPageStore.builder().pageSize(10).pageSize(20));
+        twice.put(
+                "region size was already set to 65536",
+                () -> LocalPageStore.builder().regionSize(65536).regionSize(65536));
+        twice.put(
+                "error threshold was already set to 5 faults in PT10S",
+                () -> LocalPageStore.builder()
+                        .errorThreshold(5, Duration.ofSeconds(10))
+                        .errorThreshold(6, Duration.ofSeconds(10)));
+        twice.put(
+                "probation was already set to PT1S",
+                () -> LocalPageStore.builder().probation(Duration.ofSeconds(1)).probation(Duration.ofSeconds(2)));
+        twice.put(
+                "file permissions were already set to rw-------",
+                () -> LocalPageStore.builder()
+                        .filePermissions(FileModes.OWNER_ONLY)
+                        .filePermissions(FileModes.OWNER_ONLY));
+        twice.put(
+                "block size was already set to 4096",
+                () -> LocalPageStore.builder().blockSize(4096).blockSize(512));
+        twice.put(
+                "reinsertHot was already set to false",
+                () -> LocalPageStore.builder().reinsertHot(false).reinsertHot(true));
+        twice.forEach((message, call) -> assertEquals(
+                message, assertThrows(IllegalStateException.class, call::run).getMessage()));
+        final LocalPageStore.Builder b =
+                LocalPageStore.builder().ticker(() -> 0).recoveryExecutor(Runnable::run);
+        assertThrows(IllegalStateException.class, () -> b.ticker(() -> 1));
+        assertThrows(IllegalStateException.class, () -> b.recoveryExecutor(Runnable::run));
+    }
+
+    @Test
+    void builder_rejectsBadValuesAtOnce_andIncompleteOrInconsistentSettingsInBuild() {
+        assertThrows(
+                IllegalArgumentException.class, () -> LocalPageStore.builder().capacity(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> LocalPageStore.builder().pageSize(-1));
+        assertThrows(
+                IllegalArgumentException.class, () -> LocalPageStore.builder().directories(List.of()));
+        assertThrows(
+                IllegalArgumentException.class, () -> LocalPageStore.builder().errorThreshold(1, Duration.ZERO));
+        assertThrows(
+                IllegalArgumentException.class, () -> LocalPageStore.builder().probation(Duration.ofSeconds(-1)));
+        final Path dir = newDir();
+        assertEquals(
+                "capacity is required",
+                assertThrows(
+                                IllegalStateException.class,
+                                () -> LocalPageStore.builder()
+                                        .directories(List.of(dir))
+                                        .build())
+                        .getMessage());
+        assertEquals(
+                "directories are required",
+                assertThrows(
+                                IllegalStateException.class,
+                                () -> LocalPageStore.builder()
+                                        .capacity(1L << 20)
+                                        .build())
+                        .getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> builder(dir, 1L << 20, PAGE_SIZE, 4096, Runnable::run).build(),
+                "a region smaller than a page");
+        assertThrows(IllegalArgumentException.class, () -> open(dir, 64 * 1024), "fewer than two regions");
+    }
+
+    @Test
+    void build_leavesTheBuilderAsItWas_soItReopensTheStore() {
+        final Path dir = newDir();
+        final LocalPageStore.Builder builder = builder(dir, 1L << 20);
+        final PageKey key = key("again", "v1", 0);
+        try (LocalPageStore store = builder.build()) {
+            assertTrue(store.write(key, page(key, 300)).stored());
+        }
+        try (LocalPageStore store = builder.build()) {
+            assertHolds(store, key, content(key, 300));
         }
     }
 
@@ -166,7 +269,7 @@ class LocalPageStoreTest extends TierContractTest {
             assertTrue(store.write(key, page(key, 100)).stored());
         }
         try (LocalPageStore store =
-                builder(dir, 1L << 20).pageSize(2 * PAGE_SIZE).build()) {
+                builder(dir, 1L << 20, 2 * PAGE_SIZE, 64 * 1024, Runnable::run).build()) {
             assertMiss(store, key);
             assertTrue(store.discardedFiles() > 0);
             assertTrue(store.write(key, page(key, 200)).stored());
@@ -180,7 +283,7 @@ class LocalPageStoreTest extends TierContractTest {
             }
         }
         try (LocalPageStore store =
-                builder(dir, 1L << 20).pageSize(2 * PAGE_SIZE).build()) {
+                builder(dir, 1L << 20, 2 * PAGE_SIZE, 64 * 1024, Runnable::run).build()) {
             assertMiss(store, key);
             assertTrue(store.discardedFiles() > 0);
         }
@@ -195,7 +298,7 @@ class LocalPageStoreTest extends TierContractTest {
         }
         final List<Runnable> pending = new ArrayList<>();
         try (LocalPageStore store =
-                builder(dir, 4L << 20).recoveryExecutor(pending::add).build()) {
+                builder(dir, 4L << 20, PAGE_SIZE, 64 * 1024, pending::add).build()) {
             assertFalse(store.isRecovered());
             assertMiss(store, old);
             final PageKey fresh = key("fresh", "v1", 0);
@@ -214,7 +317,8 @@ class LocalPageStoreTest extends TierContractTest {
         final Path dir = newDir();
         final int pages = 50_000;
         final long capacity = 16L << 20;
-        try (LocalPageStore store = builder(dir, capacity).regionSize(1 << 20).build()) {
+        try (LocalPageStore store =
+                builder(dir, capacity, PAGE_SIZE, 1 << 20, Runnable::run).build()) {
             for (int i = 0; i < pages; i++) {
                 final PageKey key = key("obj" + (i / 100), "v1", i % 100);
                 assertTrue(store.write(key, page(key, 64)).stored());
@@ -225,9 +329,7 @@ class LocalPageStoreTest extends TierContractTest {
             assertTrue(perPage <= 64, "index bytes per page: " + perPage);
         }
         final long start = System.nanoTime();
-        try (LocalPageStore store = builder(dir, capacity)
-                .regionSize(1 << 20)
-                .recoveryExecutor(r -> new Thread(r).start())
+        try (LocalPageStore store = builder(dir, capacity, PAGE_SIZE, 1 << 20, r -> new Thread(r).start())
                 .build()) {
             final long opened = System.nanoTime();
             store.awaitRecovery();
