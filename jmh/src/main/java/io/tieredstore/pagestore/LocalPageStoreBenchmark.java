@@ -31,7 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The local page store's fill rate next to the disk's own (a plain sequential FileChannel write of the same
  * bytes), and its restart with one million pages after a clean close and after a simulated SIGKILL: time
  * until it serves again, time until every page is indexed again, and index bytes per page. It lives in the store's package to reach its package-private
- * probes (recovery, index size).
+ * probes (recovery, index size). The restart times are measured here only: LocalPageStoreTest checks what a
+ * reopened store serves, never how fast.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar LocalPageStoreBenchmark}.
  */

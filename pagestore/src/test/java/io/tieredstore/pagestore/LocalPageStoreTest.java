@@ -312,8 +312,14 @@ class LocalPageStoreTest extends TierContractTest {
         }
     }
 
+    /**
+     * How soon a reopened store serves again is measured, not asserted here (a shared CI machine makes any
+     * time limit flaky): {@code LocalPageStoreBenchmark.reopenUntilServing} and {@code reopenUntilRecovered}
+     * in {@code jmh/} time the same reopen with background recovery, with 1M pages, after a clean close and
+     * after a simulated SIGKILL.
+     */
     @Test
-    void recovery_of50kPages_isFastAndIndexIsCompact() throws InterruptedException {
+    void recovery_of50kPages_indexesEveryPageAgain_andIndexIsCompact() throws InterruptedException {
         final Path dir = newDir();
         final int pages = 50_000;
         final long capacity = 16L << 20;
@@ -328,20 +334,13 @@ class LocalPageStoreTest extends TierContractTest {
             System.out.printf("index bytes per page with %d pages: %.1f%n", pages, perPage);
             assertTrue(perPage <= 64, "index bytes per page: " + perPage);
         }
-        final long start = System.nanoTime();
         try (LocalPageStore store = builder(dir, capacity, PAGE_SIZE, 1 << 20, r -> new Thread(r).start())
                 .build()) {
-            final long opened = System.nanoTime();
             store.awaitRecovery();
-            final long done = System.nanoTime();
-            System.out.printf(
-                    "reopen of %d pages: serving after %d ms, fully indexed after %d ms%n",
-                    pages, (opened - start) / 1_000_000, (done - start) / 1_000_000);
             assertEquals(pages, store.indexedPages());
             final PageKey probe = key("obj7", "v1", 3);
             assertHolds(store, probe, content(probe, 64));
             assertTrue(store.indexBytesPerPage() <= 64);
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(opened - start) < 2000, "serving within 2 s");
         }
     }
 
