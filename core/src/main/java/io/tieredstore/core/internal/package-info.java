@@ -1,5 +1,5 @@
 /**
- * Helpers the modules of TieredStore share (argument checks, thread factories). Not API: public only so
+ * Helpers the modules of TieredStore share (argument checks, thread factories, the fault breaker). Not API: public only so
  * that the other modules can use them; they may change in any release.
  */
 @NullMarked
