@@ -1,13 +1,17 @@
 package io.tieredstore.parquetlookup;
 
+import static io.tieredstore.core.internal.Checks.requireArgument;
+import static io.tieredstore.core.internal.Checks.requireState;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.TieredStore;
+import io.tieredstore.core.internal.DaemonThreads;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -81,7 +85,10 @@ public final class ParquetLookup implements AutoCloseable {
         engine.close();
     }
 
-    /** Configures a {@link ParquetLookup}; every setter may be called once. */
+    /**
+     * Configures a {@link ParquetLookup}. Every setter validates its argument and may be called once;
+     * {@link #build()} checks the combination and may be called again.
+     */
     public static final class Builder {
         /** The default bound on cached metadata. */
         public static final long DEFAULT_MAX_METADATA_BYTES = 64L << 20;
@@ -98,6 +105,11 @@ public final class ParquetLookup implements AutoCloseable {
         /** Threads of the default executor: enough for one round of reads of a few keys in flight at once. */
         static final int DEFAULT_THREADS = 16;
 
+        private static final int UNSET = -1;
+
+        /** Numbers the default executors, so that the threads of two lookups have names of their own. */
+        private static final AtomicInteger POOLS = new AtomicInteger();
+
         private @Nullable TieredStore store;
         private @Nullable String bucket;
         private @Nullable List<String> objects;
@@ -105,111 +117,136 @@ public final class ParquetLookup implements AutoCloseable {
         private @Nullable String prefix;
         private @Nullable String keyColumn;
         private @Nullable List<String> columns;
-        private long maxMetadataBytes = -1;
-        private long maxDecodedBytes = -1;
-        private int maxFooterBytes = -1;
-        private int maxPageBytes = -1;
+        private long maxMetadataBytes = UNSET;
+        private long maxDecodedBytes = UNSET;
+        private int maxFooterBytes = UNSET;
+        private int maxPageBytes = UNSET;
         private @Nullable Executor executor;
 
         private Builder() {}
 
         /** The store every byte is read through (required). */
+        @CanIgnoreReturnValue
         public Builder store(TieredStore store) {
-            Checks.once(this.store == null, "store");
+            TieredStore set = this.store;
+            requireState(
+                    set == null,
+                    "store was already set to a store over origin %s",
+                    set == null ? null : set.originId());
             this.store = Objects.requireNonNull(store, "store");
             return this;
         }
 
         /** The bucket holding the table (required). */
+        @CanIgnoreReturnValue
         public Builder bucket(String bucket) {
-            Checks.once(this.bucket == null, "bucket");
-            Checks.argument(!bucket.isEmpty(), "bucket must not be empty");
+            requireState(this.bucket == null, "bucket was already set to %s", this.bucket);
+            requireArgument(!bucket.isEmpty(), "bucket must not be empty");
             this.bucket = bucket;
             return this;
         }
 
-        /** The table is exactly these objects, in this order. */
+        /** The table is exactly these objects, in this order; not with {@link #prefix}. */
+        @CanIgnoreReturnValue
         public Builder objects(List<String> keys) {
-            Checks.once(this.objects == null && this.prefix == null, "objects or prefix");
+            requireTableUnset();
             List<String> copy = List.copyOf(keys);
-            Checks.argument(!copy.isEmpty(), "a table needs at least one object");
+            requireArgument(!copy.isEmpty(), "a table needs at least one object");
             this.objects = copy;
             return this;
         }
 
-        /** The table is every {@code .parquet} object under {@code prefix}, listed with {@code lister}. */
+        /**
+         * The table is every {@code .parquet} object under {@code prefix}, listed with {@code lister}; not with
+         * {@link #objects}.
+         */
+        @CanIgnoreReturnValue
         public Builder prefix(S3Client lister, String prefix) {
-            Checks.once(this.objects == null && this.prefix == null, "objects or prefix");
+            requireTableUnset();
             this.lister = Objects.requireNonNull(lister, "lister");
             this.prefix = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 
         /** The key column: a top-level, non-repeated primitive column (required). */
+        @CanIgnoreReturnValue
         public Builder keyColumn(String name) {
-            Checks.once(this.keyColumn == null, "keyColumn");
-            Checks.argument(!name.isEmpty(), "key column must not be empty");
+            requireState(this.keyColumn == null, "keyColumn was already set to %s", this.keyColumn);
+            requireArgument(!name.isEmpty(), "key column must not be empty");
             this.keyColumn = name;
             return this;
         }
 
         /** The projected columns, in the order rows give their values (required; may be empty). */
+        @CanIgnoreReturnValue
         public Builder columns(List<String> names) {
-            Checks.once(this.columns == null, "columns");
+            requireState(this.columns == null, "columns was already set to %s", this.columns);
             this.columns = List.copyOf(names);
             return this;
         }
 
         /** The bound on cached metadata: footers, page indexes, bloom filters, dictionaries (default 64 MiB). */
+        @CanIgnoreReturnValue
         public Builder maxMetadataBytes(long bytes) {
-            Checks.once(this.maxMetadataBytes < 0, "maxMetadataBytes");
-            Checks.argument(bytes >= 0, "maxMetadataBytes must not be negative");
+            requireState(
+                    this.maxMetadataBytes == UNSET, "maxMetadataBytes was already set to %s", this.maxMetadataBytes);
+            requireArgument(bytes >= 0, "maxMetadataBytes must not be negative: %s", bytes);
             this.maxMetadataBytes = bytes;
             return this;
         }
 
         /** The bound on decoded pages kept for hot lookups (default 64 MiB; 0 decodes every time). */
+        @CanIgnoreReturnValue
         public Builder maxDecodedBytes(long bytes) {
-            Checks.once(this.maxDecodedBytes < 0, "maxDecodedBytes");
-            Checks.argument(bytes >= 0, "maxDecodedBytes must not be negative");
+            requireState(this.maxDecodedBytes == UNSET, "maxDecodedBytes was already set to %s", this.maxDecodedBytes);
+            requireArgument(bytes >= 0, "maxDecodedBytes must not be negative: %s", bytes);
             this.maxDecodedBytes = bytes;
             return this;
         }
 
         /** The largest footer accepted (default 16 MiB); a larger one is reported as corrupt. */
+        @CanIgnoreReturnValue
         public Builder maxFooterBytes(int bytes) {
-            Checks.once(this.maxFooterBytes < 0, "maxFooterBytes");
-            Checks.argument(bytes > 0, "maxFooterBytes must be positive");
+            requireState(this.maxFooterBytes == UNSET, "maxFooterBytes was already set to %s", this.maxFooterBytes);
+            requireArgument(bytes > 0, "maxFooterBytes must be positive: %s", bytes);
             this.maxFooterBytes = bytes;
             return this;
         }
 
         /** The largest page accepted, compressed or not (default 64 MiB); a larger one is reported as corrupt. */
+        @CanIgnoreReturnValue
         public Builder maxPageBytes(int bytes) {
-            Checks.once(this.maxPageBytes < 0, "maxPageBytes");
-            Checks.argument(bytes > 0, "maxPageBytes must be positive");
+            requireState(this.maxPageBytes == UNSET, "maxPageBytes was already set to %s", this.maxPageBytes);
+            requireArgument(bytes > 0, "maxPageBytes must be positive: %s", bytes);
             this.maxPageBytes = bytes;
             return this;
         }
 
         /** Where parallel reads run (default: a pool of daemon threads owned by the lookup). */
+        @CanIgnoreReturnValue
         public Builder executor(Executor executor) {
-            Checks.once(this.executor == null, "executor");
+            requireState(this.executor == null, "executor was already set to %s", this.executor);
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
-        /** A lookup as configured; reads nothing yet. May be called again for another lookup. */
+        /**
+         * A lookup as configured; reads nothing yet. This method does not alter the state of this builder, so it
+         * can be invoked again to build another lookup (with a default executor of its own).
+         *
+         * @throws IllegalStateException if the store, bucket, key column, columns, or objects or prefix are unset
+         */
         public ParquetLookup build() {
-            TieredStore s = Checks.required(store, "store");
-            String b = Checks.required(bucket, "bucket");
-            String key = Checks.required(keyColumn, "keyColumn");
-            List<String> cols = Checks.required(columns, "columns");
-            Checks.state(objects != null || prefix != null, "objects or prefix is required");
+            TieredStore s = required(store, "store");
+            String b = required(bucket, "bucket");
+            String key = required(keyColumn, "keyColumn");
+            List<String> cols = required(columns, "columns");
+            requireState(objects != null || prefix != null, "objects or prefix is required");
             Executor run = executor;
             ExecutorService owned = null;
             if (run == null) {
-                owned = Executors.newFixedThreadPool(DEFAULT_THREADS, new Daemons());
+                owned = Executors.newFixedThreadPool(
+                        DEFAULT_THREADS, new DaemonThreads("parquet-lookup-" + POOLS.incrementAndGet()));
                 run = owned;
             }
             ExecutorService shut = owned;
@@ -221,26 +258,25 @@ public final class ParquetLookup implements AutoCloseable {
                     prefix,
                     key,
                     cols,
-                    maxMetadataBytes < 0 ? DEFAULT_MAX_METADATA_BYTES : maxMetadataBytes,
-                    maxDecodedBytes < 0 ? DEFAULT_MAX_DECODED_BYTES : maxDecodedBytes,
-                    maxFooterBytes < 0 ? DEFAULT_MAX_FOOTER_BYTES : maxFooterBytes,
-                    maxPageBytes < 0 ? DEFAULT_MAX_PAGE_BYTES : maxPageBytes,
+                    maxMetadataBytes == UNSET ? DEFAULT_MAX_METADATA_BYTES : maxMetadataBytes,
+                    maxDecodedBytes == UNSET ? DEFAULT_MAX_DECODED_BYTES : maxDecodedBytes,
+                    maxFooterBytes == UNSET ? DEFAULT_MAX_FOOTER_BYTES : maxFooterBytes,
+                    maxPageBytes == UNSET ? DEFAULT_MAX_PAGE_BYTES : maxPageBytes,
                     run,
                     shut == null ? null : shut::shutdownNow));
         }
-    }
 
-    /** Daemon threads named after the lookup, so an unclosed lookup never holds a JVM open. */
-    private static final class Daemons implements ThreadFactory {
-        private static final AtomicInteger POOLS = new AtomicInteger();
-        private final int pool = POOLS.incrementAndGet();
-        private final AtomicInteger threads = new AtomicInteger();
+        /** Objects and prefix name the table two ways: only one of them, once. */
+        private void requireTableUnset() {
+            requireState(
+                    objects == null && prefix == null,
+                    "objects or prefix was already set to %s",
+                    objects != null ? objects : prefix);
+        }
 
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "parquet-lookup-" + pool + "-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
+        private static <T> T required(@Nullable T value, String setting) {
+            requireState(value != null, "%s is required", setting);
+            return Objects.requireNonNull(value);
         }
     }
 }
