@@ -1,5 +1,8 @@
 package io.tieredstore.s3;
 
+import static io.tieredstore.core.internal.Checks.requireArgument;
+import static io.tieredstore.core.internal.Checks.requireState;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
@@ -446,7 +449,11 @@ public final class CachingS3Client extends DelegatingS3Client {
             }
         }
     }
-    /** Builds a {@link CachingS3Client}; every setter validates its argument and may be called once. */
+
+    /**
+     * Configures a {@link CachingS3Client}. Every setter validates its argument and may be called once;
+     * {@link #build()} checks the combination and may be called again.
+     */
     public static final class Builder {
         private final TieredStore store;
         private final S3Origin origin;
@@ -466,13 +473,9 @@ public final class CachingS3Client extends DelegatingS3Client {
          */
         @CanIgnoreReturnValue
         public Builder reauthorizeEvery(Duration interval) {
+            requireState(reauthorizeEvery == null, "reauthorizeEvery was already set to %s", reauthorizeEvery);
             Objects.requireNonNull(interval, "interval");
-            if (reauthorizeEvery != null) {
-                throw new IllegalStateException("reauthorizeEvery was already set to " + reauthorizeEvery);
-            }
-            if (interval.isNegative()) {
-                throw new IllegalArgumentException("reauthorization interval must not be negative: " + interval);
-            }
+            requireArgument(!interval.isNegative(), "reauthorization interval must not be negative: %s", interval);
             this.reauthorizeEvery = interval;
             return this;
         }
@@ -480,25 +483,23 @@ public final class CachingS3Client extends DelegatingS3Client {
         /** The time source for re-authorisation intervals (default {@link Ticker#system()}). */
         @CanIgnoreReturnValue
         public Builder ticker(Ticker ticker) {
-            Objects.requireNonNull(ticker, "ticker");
-            if (this.ticker != null) {
-                throw new IllegalStateException("ticker was already set to " + this.ticker);
-            }
-            this.ticker = ticker;
+            requireState(this.ticker == null, "ticker was already set to %s", this.ticker);
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         /**
-         * Builds the client.
+         * Builds the client. This method does not alter the state of this builder, so it can be invoked again.
          *
          * @throws IllegalArgumentException if the store's origin has another id than {@code origin}
          */
         public CachingS3Client build() {
-            if (!store.originId().equals(origin.id())) {
-                throw new IllegalArgumentException("the store's origin " + store.originId()
-                        + " is not this client's origin " + origin.id() + ": build the store over an S3Origin"
-                        + " with the same id");
-            }
+            requireArgument(
+                    store.originId().equals(origin.id()),
+                    "the store's origin %s is not this client's origin %s: build the store over an S3Origin with"
+                            + " the same id",
+                    store.originId(),
+                    origin.id());
             return new CachingS3Client(this);
         }
     }

@@ -1,5 +1,7 @@
 package io.tieredstore.s3;
 
+import static io.tieredstore.core.internal.Checks.requireArgument;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tieredstore.core.ObjectChangedException;
@@ -80,9 +82,7 @@ public final class S3Origin implements Origin {
     private S3Origin(S3Client client, String id, long maxHeads) {
         this.client = Objects.requireNonNull(client, "client");
         this.id = Objects.requireNonNull(id, "id");
-        if (maxHeads <= 0) {
-            throw new IllegalArgumentException("max heads must be positive: " + maxHeads);
-        }
+        requireArgument(maxHeads > 0, "max heads must be positive: %s", maxHeads);
         this.heads = Caffeine.newBuilder()
                 .maximumSize(maxHeads)
                 .executor(Runnable::run)
