@@ -99,14 +99,14 @@ public final class CachingS3Client extends DelegatingS3Client {
      * first (a 403 there forwards the GET, which then fails as the bare client's does).
      *
      * Changes mid-read. The first piece of the body (up to the end of the first page) is read before the
-     * response is handed to the transformer. If that fails with ObjectChangedException, nothing has reached
-     * the caller: the object's cached version is dropped and the read starts again once on the new version;
-     * a second change forwards the request. A failure found later (a page not cached yet, fetched with
-     * If-Match; an S3 error on that fill) reaches a streaming reader as an IOException from read(), as a cut
-     * connection would; a transformer that reads the whole body (toBytes, toFile) is restarted once on the
-     * new version after a change, else the request is forwarded, as the SDK retries a failed body.
-     * ObjectChangedException and the SDK's internal retry signals never reach the caller; bytes of two
-     * versions never mix.
+     * response is handed to the transformer: the store's stream reads it when it is created. If that fails
+     * with ObjectChangedException, nothing has reached the caller: the object's cached version is dropped and
+     * the read starts again once on the new version; a second change forwards the request. A failure found
+     * later (a page not cached yet, fetched with If-Match; an S3 error on that fill) reaches a streaming
+     * reader as an IOException from read(), as a cut connection would; a transformer that reads the whole
+     * body (toBytes, toFile) is restarted once on the new version after a change, else the request is
+     * forwarded, as the SDK retries a failed body. ObjectChangedException and the SDK's internal retry
+     * signals never reach the caller; bytes of two versions never mix.
      *
      * Transformers see what the SDK would give them: an AbortableInputStream that is closed after transform
      * unless the transformer keeps the connection open (toInputStream, unmanaged). A transformer's own
@@ -280,10 +280,10 @@ public final class CachingS3Client extends DelegatingS3Client {
                         head.lastModified())) {
             return null;
         }
-        ByteBuffer first = readFirst(version, range);
-        CachedBody body = new CachedBody(
-                first, store, version, range.start() + first.remaining(), range.length() - first.remaining());
-        return new Served(Responses.get(head, range, version.length()), body);
+        GetObjectResponse response = Responses.get(head, range, version.length());
+        // The store's stream reads its first piece now: an ObjectChangedException there comes before any byte.
+        InputStream in = store.newInputStream(version, range.start(), range.length());
+        return new Served(response, new CachedBody(in, range.length()));
     }
 
     /** The version to read: the store's current one (checked through this client), or the one named by versionId. */
@@ -310,17 +310,6 @@ public final class CachingS3Client extends DelegatingS3Client {
         HeadObjectResponse head = origin.headAtS3(version);
         authorised.put(version.id(), start);
         return head;
-    }
-
-    /** Reads the range's bytes up to the end of its first page. */
-    private ByteBuffer readFirst(ObjectVersion version, ByteRange range) {
-        int pageSize = store.pageSize();
-        int n = (int) Math.min(range.length(), pageSize - range.start() % pageSize);
-        ByteBuffer buf = ByteBuffer.allocate(n);
-        while (buf.hasRemaining()) {
-            store.read(version, range.start() + buf.position(), buf);
-        }
-        return buf.flip();
     }
 
     /** Hands a body to the transformer as the SDK does, closing it afterwards unless the transformer keeps it. */
