@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import org.apache.parquet.column.ParquetProperties.WriterVersion;
 import org.apache.parquet.conf.PlainParquetConfiguration;
@@ -725,8 +726,23 @@ public final class ParquetTable {
 
     /** Writes the file to {@code path}, replacing any file there. */
     public Written writeTo(Path path) throws IOException {
+        return write(path, OptionalLong.empty());
+    }
+
+    /**
+     * Writes the file to {@code path} with {@code keyShift} added to every key, as a part of a
+     * {@link PartitionedTable} (its metadata says so); the oracle still gives the keys unshifted.
+     */
+    Written writeTo(Path path, long keyShift) throws IOException {
+        if (keyType != KeyType.INT64) {
+            throw new IllegalArgumentException("a key shift needs INT64 keys, not " + keyType);
+        }
+        return write(path, OptionalLong.of(keyShift));
+    }
+
+    private Written write(Path path, OptionalLong keyShift) throws IOException {
         List<Long> rowGroupRows = new ArrayList<>();
-        ParquetWriter<Long> writer = new TableWriteSupport.Builder(new LocalOutputFile(path), this)
+        ParquetWriter<Long> writer = new TableWriteSupport.Builder(new LocalOutputFile(path), this, keyShift)
                 .withConf(new PlainParquetConfiguration())
                 .withCodecFactory(new NoHadoopCodecs())
                 .withCompressionCodec(codec.parquetName())
@@ -777,14 +793,14 @@ public final class ParquetTable {
                 + seed + "}";
     }
 
-    /** Writes row {@code row} as one record: the key, then each non-null cell. */
-    void writeRow(long row, RecordConsumer out) {
+    /** Writes row {@code row} as one record: the key (an INT64 one plus {@code keyShift}), then each non-null cell. */
+    void writeRow(long row, long keyShift, RecordConsumer out) {
         out.startMessage();
         out.startField(KEY_COLUMN, 0);
         long number = keyNumber(keyOrdinal(row));
         switch (keyType) {
             case INT32 -> out.addInteger((int) (number - keyCentre));
-            case INT64 -> out.addLong(number - keyCentre);
+            case INT64 -> out.addLong(number - keyCentre + keyShift);
             case DECIMAL -> out.addLong((number - keyCentre) * DECIMAL_KEY_STEP);
             case STRING -> out.addBinary(Binary.fromConstantByteArray(stringKey(number)));
             case DATE -> out.addInteger((int) number);

@@ -8,18 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import org.apache.parquet.column.ParquetProperties.WriterVersion;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,23 +19,16 @@ import software.amazon.awssdk.services.s3.S3Client;
  * part's key range is disjoint from the others' and a reader can prune parts by their footers' statistics.
  *
  * <p>Each part is a {@link ParquetTable} (same columns and writer settings, seed {@code seed + p}) whose keys are
- * shifted by {@code p * 2 * rowsPerPart} while it is written. Key of global row {@code g}: {@code 2g + 2 - c} with
- * {@code c = 2 * (rowsPerPart / 2)} (even numbers; odd numbers are absent keys). Values come from the part's oracle.
+ * shifted by {@code p * 2 * rowsPerPart} while it is written (by the table's own writer, given a key shift). Key of
+ * global row {@code g}: {@code 2g + 2 - c} with {@code c = 2 * (rowsPerPart / 2)} (even numbers; odd numbers are
+ * absent keys). Values come from the part's oracle.
  */
 public final class PartitionedTable {
     private final List<ParquetTable> parts;
     private final long rowsPerPart;
-    private final long rowGroupSize;
-    private final int rowGroupRowLimit;
-    private final int pageSize;
-    private final int pageRowLimit;
 
     private PartitionedTable(Builder b) {
         this.rowsPerPart = b.rowsPerPart;
-        this.rowGroupSize = b.rowGroupSize;
-        this.rowGroupRowLimit = b.rowGroupRowLimit;
-        this.pageSize = b.pageSize;
-        this.pageRowLimit = b.pageRowLimit;
         List<ParquetTable> list = new ArrayList<>();
         for (int p = 0; p < b.parts; p++) {
             list.add(ParquetTable.builder()
@@ -144,27 +126,9 @@ public final class PartitionedTable {
         return keys;
     }
 
-    /** Writes part {@code p} to {@code file}. */
+    /** Writes part {@code p} to {@code file}, its keys shifted into the part's place in the sequence. */
     private void writePart(int p, Path file) throws IOException {
-        ParquetTable table = parts.get(p);
-        long shift = 2L * p * rowsPerPart;
-        ParquetWriter<Long> writer = new ShiftedWriter(new LocalOutputFile(file), table, shift)
-                .withConf(new PlainParquetConfiguration())
-                .withCodecFactory(new NoHadoopCodecs())
-                .withCompressionCodec(table.codec().parquetName())
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withRowGroupSize(rowGroupSize)
-                .withRowGroupRowCountLimit(rowGroupRowLimit)
-                .withPageSize(pageSize)
-                .withPageRowCountLimit(pageRowLimit)
-                .withDictionaryEncoding(true)
-                .withWriterVersion(WriterVersion.PARQUET_1_0)
-                .build();
-        try (writer) {
-            for (long r = 0; r < table.rows(); r++) {
-                writer.write(r);
-            }
-        }
+        parts.get(p).writeTo(file, 2L * p * rowsPerPart);
     }
 
     private long checkRow(long globalRow) {
@@ -257,169 +221,6 @@ public final class PartitionedTable {
         /** The table (validated by {@link ParquetTable.Builder} part by part). */
         public PartitionedTable build() {
             return new PartitionedTable(this);
-        }
-    }
-
-    /** parquet-java's writer over a table whose records are row numbers, keys shifted by a constant. */
-    private static final class ShiftedWriter extends ParquetWriter.Builder<Long, ShiftedWriter> {
-        private final ParquetTable table;
-        private final long shift;
-
-        ShiftedWriter(OutputFile file, ParquetTable table, long shift) {
-            super(file);
-            this.table = table;
-            this.shift = shift;
-        }
-
-        @Override
-        protected ShiftedWriter self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Long> getWriteSupport(ParquetConfiguration conf) {
-            return new ShiftedWriteSupport(table, shift);
-        }
-
-        /**
-         * Abstract in parquet-java, so it must exist; never called here.
-         *
-         * @deprecated parquet-java's Hadoop entry point; {@link #getWriteSupport(ParquetConfiguration)} is used.
-         */
-        @Deprecated
-        @Override
-        protected WriteSupport<Long> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
-            return new ShiftedWriteSupport(table, shift);
-        }
-    }
-
-    /** Writes a table's rows through a consumer that adds {@code shift} to the key. */
-    private static final class ShiftedWriteSupport extends WriteSupport<Long> {
-        private final ParquetTable table;
-        private final long shift;
-        private @Nullable RecordConsumer consumer;
-
-        ShiftedWriteSupport(ParquetTable table, long shift) {
-            this.table = table;
-            this.shift = shift;
-        }
-
-        private WriteContext context() {
-            return new WriteContext(table.schema(), Map.of("tieredstore.table", table + ", keyShift=" + shift));
-        }
-
-        @Override
-        public WriteContext init(ParquetConfiguration configuration) {
-            return context();
-        }
-
-        /**
-         * Abstract in parquet-java, so it must exist; never called here.
-         *
-         * @deprecated parquet-java's Hadoop entry point; {@link #init(ParquetConfiguration)} is the one used.
-         */
-        @Deprecated
-        @Override
-        public WriteContext init(org.apache.hadoop.conf.Configuration configuration) {
-            return context();
-        }
-
-        @Override
-        public String getName() {
-            return "tieredstore-partitioned-table";
-        }
-
-        @Override
-        public void prepareForWrite(RecordConsumer recordConsumer) {
-            this.consumer = new KeyShifter(recordConsumer, shift);
-        }
-
-        @Override
-        public void write(Long row) {
-            RecordConsumer out = consumer;
-            if (out == null) {
-                throw new IllegalStateException("prepareForWrite was not called");
-            }
-            table.writeRow(row, out);
-        }
-    }
-
-    /** Forwards every call, adding {@code shift} to the INT64 value of field 0 (the key). */
-    private static final class KeyShifter extends RecordConsumer {
-        private final RecordConsumer out;
-        private final long shift;
-        private boolean inKey;
-
-        KeyShifter(RecordConsumer out, long shift) {
-            this.out = out;
-            this.shift = shift;
-        }
-
-        @Override
-        public void startMessage() {
-            out.startMessage();
-        }
-
-        @Override
-        public void endMessage() {
-            out.endMessage();
-        }
-
-        @Override
-        public void startField(String field, int index) {
-            inKey = index == 0;
-            out.startField(field, index);
-        }
-
-        @Override
-        public void endField(String field, int index) {
-            inKey = false;
-            out.endField(field, index);
-        }
-
-        @Override
-        public void startGroup() {
-            out.startGroup();
-        }
-
-        @Override
-        public void endGroup() {
-            out.endGroup();
-        }
-
-        @Override
-        public void addInteger(int value) {
-            out.addInteger(value);
-        }
-
-        @Override
-        public void addLong(long value) {
-            out.addLong(inKey ? value + shift : value);
-        }
-
-        @Override
-        public void addBoolean(boolean value) {
-            out.addBoolean(value);
-        }
-
-        @Override
-        public void addBinary(Binary value) {
-            out.addBinary(value);
-        }
-
-        @Override
-        public void addFloat(float value) {
-            out.addFloat(value);
-        }
-
-        @Override
-        public void addDouble(double value) {
-            out.addDouble(value);
-        }
-
-        @Override
-        public void flush() {
-            out.flush();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.tieredstore.testfixtures.parquet;
 
 import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -10,20 +11,26 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a {@link ParquetTable}: each record is a row number, turned into cells straight into the record consumer.
- * Both {@code init} overloads and both {@code getWriteSupport} overloads are implemented so that parquet-java never
+ * With a key shift, every (INT64) key written is offset by it, as {@link PartitionedTable} writes its parts; such a
+ * file records the shift in its key-value metadata and carries the partitioned table's writer name. Both
+ * {@code init} overloads and both {@code getWriteSupport} overloads are implemented so that parquet-java never
  * falls back to its Hadoop {@code Configuration} path; the Hadoop-typed overloads are only linked, never called.
  */
 final class TableWriteSupport extends WriteSupport<Long> {
     private final ParquetTable table;
+    /** Added to every key written, or empty for the table as it is. */
+    private final OptionalLong keyShift;
+
     private @Nullable RecordConsumer consumer;
 
-    TableWriteSupport(ParquetTable table) {
+    TableWriteSupport(ParquetTable table, OptionalLong keyShift) {
         this.table = table;
+        this.keyShift = keyShift;
     }
 
     @Override
     public WriteContext init(ParquetConfiguration configuration) {
-        return new WriteContext(table.schema(), Map.of("tieredstore.table", table.toString()));
+        return context();
     }
 
     /**
@@ -34,12 +41,17 @@ final class TableWriteSupport extends WriteSupport<Long> {
     @Deprecated
     @Override
     public WriteContext init(org.apache.hadoop.conf.Configuration configuration) {
-        return new WriteContext(table.schema(), Map.of("tieredstore.table", table.toString()));
+        return context();
+    }
+
+    private WriteContext context() {
+        String description = keyShift.isPresent() ? table + ", keyShift=" + keyShift.getAsLong() : table.toString();
+        return new WriteContext(table.schema(), Map.of("tieredstore.table", description));
     }
 
     @Override
     public String getName() {
-        return "tieredstore-parquet-table";
+        return keyShift.isPresent() ? "tieredstore-partitioned-table" : "tieredstore-parquet-table";
     }
 
     @Override
@@ -53,16 +65,18 @@ final class TableWriteSupport extends WriteSupport<Long> {
         if (out == null) {
             throw new IllegalStateException("prepareForWrite was not called");
         }
-        table.writeRow(row, out);
+        table.writeRow(row, keyShift.orElse(0), out);
     }
 
-    /** A {@link ParquetWriter} builder for a table. */
+    /** A {@link ParquetWriter} builder for a table, its keys shifted by {@code keyShift} if present. */
     static final class Builder extends ParquetWriter.Builder<Long, Builder> {
         private final ParquetTable table;
+        private final OptionalLong keyShift;
 
-        Builder(OutputFile file, ParquetTable table) {
+        Builder(OutputFile file, ParquetTable table, OptionalLong keyShift) {
             super(file);
             this.table = table;
+            this.keyShift = keyShift;
         }
 
         @Override
@@ -72,7 +86,7 @@ final class TableWriteSupport extends WriteSupport<Long> {
 
         @Override
         protected WriteSupport<Long> getWriteSupport(ParquetConfiguration conf) {
-            return new TableWriteSupport(table);
+            return new TableWriteSupport(table, keyShift);
         }
 
         /**
@@ -83,7 +97,7 @@ final class TableWriteSupport extends WriteSupport<Long> {
         @Deprecated
         @Override
         protected WriteSupport<Long> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
-            return new TableWriteSupport(table);
+            return new TableWriteSupport(table, keyShift);
         }
     }
 }
