@@ -1,5 +1,6 @@
 package io.tieredstore.testfixtures;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ final class KeyLocks {
     /** One lock a request needs. */
     record Claim(Name name, Mode mode) {}
 
-    /** The holders and waiters of one name; removed when it has neither. */
+    /** The holders and waiters of one name; removed when it has neither. Touched only under the KeyLocks' lock. */
     private static final class State {
         int shared;
         boolean exclusive;
@@ -71,7 +72,8 @@ final class KeyLocks {
         }
     }
 
-    private final Map<Name, State> states = new HashMap<>(); // guarded by this
+    @GuardedBy("this")
+    private final Map<Name, State> states = new HashMap<>();
 
     private KeyLocks() {}
 
@@ -199,6 +201,8 @@ final class KeyLocks {
     }
 
     /** Grants {@code hold} its next claims until one must wait (queued) or all are held; true if all are. */
+    @GuardedBy("this")
+    @SuppressWarnings("GuardedBy") // a Hold's lock is its KeyLocks, always this one (only acquire makes Holds)
     private boolean advance(Hold hold) {
         while (hold.acquired < hold.claims.size()) {
             Claim c = hold.claims.get(hold.acquired);
@@ -222,6 +226,8 @@ final class KeyLocks {
     }
 
     /** Grants the waiters at the head of {@code name}'s queue that its state now admits; collects finished ones. */
+    @GuardedBy("this")
+    @SuppressWarnings("GuardedBy") // as in advance: every Hold queued here is one of this KeyLocks'
     private void drain(Name name, List<Hold> finished) {
         State s = states.get(name);
         while (s != null && !s.queue.isEmpty()) {
@@ -247,8 +253,12 @@ final class KeyLocks {
         private final List<Claim> claims;
         private final Executor executor;
         private final Runnable granted;
-        private int acquired; // guarded by KeyLocks.this; claims [0, acquired) are held
-        private boolean released; // guarded by KeyLocks.this
+        /** Claims {@code [0, acquired)} are held. */
+        @GuardedBy("KeyLocks.this")
+        private int acquired;
+
+        @GuardedBy("KeyLocks.this")
+        private boolean released;
 
         private Hold(List<Claim> claims, Executor executor, Runnable granted) {
             this.claims = claims;

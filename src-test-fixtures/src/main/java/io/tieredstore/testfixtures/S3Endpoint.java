@@ -1,6 +1,7 @@
 package io.tieredstore.testfixtures;
 
 import com.adobe.testing.s3mock.S3MockApplication;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -41,11 +42,15 @@ public final class S3Endpoint {
     /** The thread the JVM runs its shutdown on after main returns; it waits for the others, so it is no user. */
     private static final String DESTROY_JVM_THREAD = "DestroyJavaVM";
 
+    @GuardedBy("S3Endpoint.class")
     private static @Nullable S3Endpoint shared;
 
     private final S3MockApplication app;
     private final ThreadGroup threads = new ThreadGroup("s3-endpoint");
+
+    @GuardedBy("this")
     private @Nullable Thread stopping;
+
     private final URI s3mock;
     private final FaultProxy plain;
     private final S3Client direct;

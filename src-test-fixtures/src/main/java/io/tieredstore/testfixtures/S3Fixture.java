@@ -1,5 +1,6 @@
 package io.tieredstore.testfixtures;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -13,6 +14,8 @@ public final class S3Fixture implements AutoCloseable {
     private final String bucket;
     private final FaultProxy proxy;
     private final S3Client s3;
+
+    @GuardedBy("this")
     private @Nullable S3AsyncClient s3Async;
 
     /** Creates a bucket and a proxy on {@code endpoint}; closing releases the proxy and the clients. */
