@@ -15,7 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
  * chunks at most. Two chunks in flight (16 MiB by default) cover S3's first-byte latency at a few hundred
  * MB/s, so a cold stream runs at about the origin's own speed. The first chunk is read when the stream is
  * created, so that what a reader of it could fail on first (the object changed, the origin failed) is thrown
- * there, before any byte is handed out. Not thread-safe, as streams.
+ * there, before any byte is handed out; reading ahead starts when the reader moves past that first chunk, so a
+ * reader that stays within the first page (a ranged GET read in part) costs one page. Not thread-safe, as streams.
  */
 final class PageInputStream extends InputStream {
     private final TieredStore store;
@@ -38,7 +39,9 @@ final class PageInputStream extends InputStream {
         this.nextChunkStart = offset;
         this.end = offset + length;
         if (length > 0) {
-            current = nextChunk(); // eagerly: a failure of the first fill (the object changed) surfaces here
+            // Eagerly, so that a failure of the first fill (the object changed) surfaces here. Read-ahead waits
+            // until the reader moves past this chunk: a stream read only within its first page fetches no more.
+            current = readChunk(takeChunkRange());
         }
     }
 
@@ -103,6 +106,12 @@ final class PageInputStream extends InputStream {
     private ByteBuffer nextChunk() {
         CompletableFuture<ByteBuffer> f = ahead.poll();
         ByteBuffer chunk = f != null ? TieredStore.await(f) : readChunk(takeChunkRange());
+        readAhead();
+        return chunk;
+    }
+
+    /** Starts reading chunks ahead, up to {@value #READ_AHEAD} of them. */
+    private void readAhead() {
         while (ahead.size() < READ_AHEAD && nextChunkStart < end) {
             long[] range = takeChunkRange();
             CompletableFuture<ByteBuffer> next = new CompletableFuture<>();
@@ -119,7 +128,6 @@ final class PageInputStream extends InputStream {
             }
             ahead.add(next);
         }
-        return chunk;
     }
 
     /** Takes the next chunk's [start, end) and advances; chunks end on page boundaries. */

@@ -814,6 +814,21 @@ class TieredStoreTest {
         }
     }
 
+    @Test
+    void stream_readOnlyWithinItsFirstPage_fetchesThatPageOnly() throws IOException {
+        byte[] data = bytes(40 * PAGE, 21);
+        origin.put(B, "k", data);
+        TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
+        ObjectVersion v = store.open(B, "k");
+        try (InputStream in = store.newInputStream(v, 3 * PAGE + 10, 30 * PAGE)) {
+            assertEquals(1, origin.fetches.get(), "the first page is read when the stream opens");
+            byte[] head = in.readNBytes(PAGE - 10);
+            assertArrayEquals(Arrays.copyOfRange(data, 3 * PAGE + 10, 4 * PAGE), head);
+        }
+        assertEquals(1, origin.fetches.get(), "no read-ahead for a reader that stayed within the first page");
+        assertEquals(1, memory.size());
+    }
+
     /* --------------- Builder and lifecycle --------------- */
 
     @Test
