@@ -63,7 +63,7 @@ public final class QuickStarts {
 
         byte[] footer = cached.getObjectAsBytes(b -> b.bucket("lake").key("tables/part-0.parquet").range("bytes=-65536"))
                 .asByteArray();                                         // the second time: from memory, no S3 request
-        System.out.println(store.stats());                              // hits, misses, S3 requests and bytes, faults
+        System.out.println(store.stats());                              // hits, misses, writes, S3 requests and bytes, faults
         // end of README quick start
 
         byte[] direct = s3.getObjectAsBytes(b -> b.bucket("lake").key("tables/part-0.parquet").range("bytes=-65536"))
