@@ -145,6 +145,15 @@ public final class TieredStore implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
+        readPages(version, offset, n, dst);
+        return n;
+    }
+
+    /**
+     * Reads {@code n} bytes (at least one, within the object) into {@code dst} and advances it; returns how
+     * many of the range's pages no tier had (fetched by this read, or by another read in flight it joined).
+     */
+    private int readPages(ObjectVersion version, long offset, int n, ByteBuffer dst) {
         int base = dst.position();
         PageSpan span = new PageSpan(version, pageSize, offset, n);
         int[] missing = NO_PIECES;
@@ -166,21 +175,25 @@ public final class TieredStore implements AutoCloseable {
             fills.fill(span, missing, missingKeys, missingCount, dst, base);
         }
         dst.position(base + n);
-        return n;
+        return missingCount;
     }
 
     /**
-     * Reads exactly {@code dst.remaining()} bytes of {@code version} from {@code offset} into {@code dst}.
+     * Reads exactly {@code dst.remaining()} bytes of {@code version} from {@code offset} into {@code dst}, and
+     * returns how many of the range's pages came from the origin, fetched by this read or by another read in
+     * flight that it joined (0: every page was in a tier), so that a caller can count its own origin rounds.
      *
      * @throws ObjectChangedException if the origin no longer has {@code version} and a page had to be fetched
      * @throws IndexOutOfBoundsException if the range is not within the object
      */
-    public void readFully(ObjectVersion version, long offset, ByteBuffer dst) {
+    @CanIgnoreReturnValue
+    public int readFully(ObjectVersion version, long offset, ByteBuffer dst) {
+        ensureOpen();
         if (offset < 0 || offset > version.length() - dst.remaining()) {
             throw new IndexOutOfBoundsException(
                     "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
         }
-        read(version, offset, dst);
+        return dst.hasRemaining() ? readPages(version, offset, dst.remaining(), dst) : 0;
     }
 
     /**

@@ -733,15 +733,17 @@ class TieredStoreTest {
     }
 
     @Test
-    void readFully_fillsTheBuffer_orRefusesARangePastTheEnd() {
+    void readFully_fillsTheBuffer_countsPagesFromTheOrigin_orRefusesARangePastTheEnd() {
         byte[] data = bytes(3 * PAGE + 5, 18);
         origin.put(B, "k", data);
         TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
         ObjectVersion v = store.open(B, "k");
         ByteBuffer dst = ByteBuffer.allocate(2 * PAGE + 10);
         dst.position(4);
-        store.readFully(v, PAGE - 3, dst);
+        assertEquals(3, store.readFully(v, PAGE - 3, dst), "three pages came from the origin");
         assertEquals(dst.limit(), dst.position());
+        assertEquals(0, store.readFully(v, PAGE, ByteBuffer.allocate(PAGE)), "then every page is in a tier");
+        assertEquals(1, store.readFully(v, 3 * PAGE, ByteBuffer.allocate(5)), "the last page, never read before");
         assertArrayEquals(
                 Arrays.copyOfRange(data, PAGE - 3, PAGE - 3 + 2 * PAGE + 6),
                 Arrays.copyOfRange(dst.array(), 4, dst.limit()));
