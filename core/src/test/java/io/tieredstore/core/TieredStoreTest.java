@@ -738,14 +738,14 @@ class TieredStoreTest {
         origin.put(B, "k", data);
         TieredStore store = store(ConsistencyPolicy.IMMUTABLE, memory);
         ObjectVersion v = store.open(B, "k");
-        ByteBuffer dst = ByteBuffer.allocate(2 * PAGE + 10);
+        ByteBuffer dst = ByteBuffer.allocate(PAGE + 10); // 106 bytes from PAGE - 3: pages 0, 1 and 2
         dst.position(4);
         assertEquals(3, store.readFully(v, PAGE - 3, dst), "three pages came from the origin");
         assertEquals(dst.limit(), dst.position());
         assertEquals(0, store.readFully(v, PAGE, ByteBuffer.allocate(PAGE)), "then every page is in a tier");
         assertEquals(1, store.readFully(v, 3 * PAGE, ByteBuffer.allocate(5)), "the last page, never read before");
         assertArrayEquals(
-                Arrays.copyOfRange(data, PAGE - 3, PAGE - 3 + 2 * PAGE + 6),
+                Arrays.copyOfRange(data, PAGE - 3, PAGE - 3 + PAGE + 6),
                 Arrays.copyOfRange(dst.array(), 4, dst.limit()));
         assertThrows(
                 IndexOutOfBoundsException.class, () -> store.readFully(v, 2 * PAGE, ByteBuffer.allocate(PAGE + 6)));
