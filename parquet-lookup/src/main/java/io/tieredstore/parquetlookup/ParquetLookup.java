@@ -250,7 +250,7 @@ public final class ParquetLookup implements AutoCloseable {
                 run = owned;
             }
             ExecutorService shut = owned;
-            return new ParquetLookup(new TableEngine(
+            return new ParquetLookup(new TableEngine(new LookupConfig(
                     s,
                     b,
                     objects,
@@ -263,7 +263,7 @@ public final class ParquetLookup implements AutoCloseable {
                     maxFooterBytes == UNSET ? DEFAULT_MAX_FOOTER_BYTES : maxFooterBytes,
                     maxPageBytes == UNSET ? DEFAULT_MAX_PAGE_BYTES : maxPageBytes,
                     run,
-                    shut == null ? null : shut::shutdownNow));
+                    shut == null ? null : shut::shutdownNow)));
         }
 
         /** Objects and prefix name the table two ways: only one of them, once. */

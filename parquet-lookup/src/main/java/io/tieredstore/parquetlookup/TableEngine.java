@@ -121,31 +121,20 @@ final class TableEngine implements AutoCloseable {
     private final LongAdder metadataHits = new LongAdder();
     private final LongAdder originRounds = new LongAdder();
 
-    TableEngine(
-            TieredStore store,
-            String bucket,
-            @Nullable List<String> objects,
-            @Nullable S3Client lister,
-            @Nullable String prefix,
-            String keyColumn,
-            List<String> columns,
-            long maxMetadataBytes,
-            long maxDecodedBytes,
-            int maxFooterBytes,
-            int maxPageBytes,
-            Executor executor,
-            @Nullable AutoCloseable ownedExecutor) {
-        this.store = store;
-        this.bucket = bucket;
-        this.objects = objects == null ? null : List.copyOf(objects);
-        this.lister = lister;
-        this.prefix = prefix;
-        this.keyColumn = keyColumn;
-        this.columns = List.copyOf(columns);
-        this.maxFooterBytes = maxFooterBytes;
-        this.limits = new PageDecoder.Limits(maxPageBytes);
-        this.executor = executor;
-        this.ownedExecutor = ownedExecutor;
+    TableEngine(LookupConfig config) {
+        this.store = config.store();
+        this.bucket = config.bucket();
+        this.objects = config.objects();
+        this.lister = config.lister();
+        this.prefix = config.prefix();
+        this.keyColumn = config.keyColumn();
+        this.columns = config.columns();
+        this.maxFooterBytes = config.maxFooterBytes();
+        this.limits = config.limits();
+        this.executor = config.executor();
+        this.ownedExecutor = config.ownedExecutor();
+        long maxMetadataBytes = config.maxMetadataBytes();
+        long maxDecodedBytes = config.maxDecodedBytes();
         this.metadata = Caffeine.newBuilder()
                 .maximumWeight(maxMetadataBytes)
                 .weigher((Object k, Weighted v) -> v.weight())
