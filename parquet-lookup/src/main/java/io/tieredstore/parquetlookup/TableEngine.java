@@ -80,15 +80,6 @@ final class TableEngine implements AutoCloseable {
 
     private record PageRef(ObjectVersion version, int rowGroup, int chunk, int page) {}
 
-    private record ChunkRef(ObjectVersion version, int rowGroup, int chunk) {}
-
-    private record DictRef(ObjectVersion version, int rowGroup, int chunk) {}
-
-    private record BloomRef(ObjectVersion version, int rowGroup) {}
-
-    /** A bloom filter, or the fact that a row group has none that we can use. */
-    private record Bloom(@Nullable BlockSplitBloomFilter filter, int weight) implements Weighted {}
-
     /** One key in one row group of one object. */
     private record Task(int key, int file, int rowGroup, Object normalized) {}
 
@@ -106,7 +97,7 @@ final class TableEngine implements AutoCloseable {
     private final PageDecoder.Limits limits;
     private final Executor executor;
     private final @Nullable AutoCloseable ownedExecutor;
-    private final Cache<Object, Weighted> metadata;
+    private final MetadataCache metadata;
     private final @Nullable Cache<PageRef, DecodedPage> decoded;
 
     private final LongAdder lookups = new LongAdder();
@@ -135,11 +126,7 @@ final class TableEngine implements AutoCloseable {
         this.ownedExecutor = config.ownedExecutor();
         long maxMetadataBytes = config.maxMetadataBytes();
         long maxDecodedBytes = config.maxDecodedBytes();
-        this.metadata = Caffeine.newBuilder()
-                .maximumWeight(maxMetadataBytes)
-                .weigher((Object k, Weighted v) -> v.weight())
-                .executor(executor)
-                .build();
+        this.metadata = new MetadataCache(maxMetadataBytes, executor);
         this.decoded = maxDecodedBytes == 0
                 ? null
                 : Caffeine.newBuilder()
@@ -224,11 +211,11 @@ final class TableEngine implements AutoCloseable {
 
     /** What one call loaded, kept until it returns whatever the caches evict meanwhile. */
     private static final class Call {
-        final Map<ObjectVersion, FileMeta> files = new ConcurrentHashMap<>();
-        final Map<ChunkRef, ChunkPages> chunks = new ConcurrentHashMap<>();
+        final Map<MetaKey.Footer, FileMeta> files = new ConcurrentHashMap<>();
+        final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
         final Map<PageRef, DecodedPage> pages = new ConcurrentHashMap<>();
-        final Map<DictRef, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
-        final Map<BloomRef, Bloom> blooms = new ConcurrentHashMap<>();
+        final Map<MetaKey.Dictionary, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
+        final Map<MetaKey.Bloom, KeyBloom> blooms = new ConcurrentHashMap<>();
     }
 
     private List<LookupResult> attempt(List<?> keys) {
@@ -271,7 +258,7 @@ final class TableEngine implements AutoCloseable {
         }
 
         // round 2: chunk page maps of the key and projected columns
-        Map<ChunkRef, Supplier<ChunkPages>> chunkLoads = new LinkedHashMap<>();
+        Map<MetaKey.Chunk, Supplier<ChunkPages>> chunkLoads = new LinkedHashMap<>();
         for (Task t : tasks) {
             FileMeta m = files[t.file()];
             want(call, chunkLoads, m, t.rowGroup(), m.key, true);
@@ -282,15 +269,15 @@ final class TableEngine implements AutoCloseable {
         load(chunkLoads, call.chunks);
 
         // round 2b: bloom filters where key pages are not ordered
-        Map<BloomRef, Supplier<Bloom>> bloomLoads = new LinkedHashMap<>();
+        Map<MetaKey.Bloom, Supplier<KeyBloom>> bloomLoads = new LinkedHashMap<>();
         for (Task t : tasks) {
             FileMeta m = files[t.file()];
             ChunkPages kc = chunk(call, m, t.rowGroup(), m.key);
             Pruner p = kc.pages;
             if ((p == null || !p.ordered()) && m.chunk(t.rowGroup(), m.key).isSetBloom_filter_offset()) {
-                BloomRef ref = new BloomRef(m.version, t.rowGroup());
+                MetaKey.Bloom ref = new MetaKey.Bloom(m.version, t.rowGroup());
                 if (!call.blooms.containsKey(ref) && !bloomLoads.containsKey(ref)) {
-                    Bloom cached = (Bloom) cachedMetadata(ref);
+                    KeyBloom cached = cachedMetadata(ref);
                     if (cached != null) {
                         call.blooms.put(ref, cached);
                     } else {
@@ -306,7 +293,7 @@ final class TableEngine implements AutoCloseable {
         Set<PageRef> wanted = new LinkedHashSet<>();
         for (Task t : tasks) {
             FileMeta m = files[t.file()];
-            Bloom bloom = call.blooms.get(new BloomRef(m.version, t.rowGroup()));
+            KeyBloom bloom = call.blooms.get(new MetaKey.Bloom(m.version, t.rowGroup()));
             BlockSplitBloomFilter filter = bloom == null ? null : bloom.filter();
             if (filter != null) {
                 Long hash = m.domain.bloomHash(filter, t.normalized());
@@ -503,26 +490,27 @@ final class TableEngine implements AutoCloseable {
 
     private FileMeta[] files(Call call, List<String> names, ObjectVersion[] versions) {
         FileMeta[] files = new FileMeta[versions.length];
-        Map<ObjectVersion, Supplier<FileMeta>> loads = new LinkedHashMap<>();
+        Map<MetaKey.Footer, Supplier<FileMeta>> loads = new LinkedHashMap<>();
         for (int f = 0; f < versions.length; f++) {
             ObjectVersion v = versions[f];
-            Weighted cached = cachedMetadata(v);
+            MetaKey.Footer ref = new MetaKey.Footer(v);
+            FileMeta cached = cachedMetadata(ref);
             if (cached != null) {
-                call.files.put(v, (FileMeta) cached);
+                call.files.put(ref, cached);
             } else {
                 String name = names.get(f);
-                loads.put(v, () -> loadFooter(v, name));
+                loads.put(ref, () -> loadFooter(v, name));
             }
         }
         load(loads, call.files);
         for (int f = 0; f < versions.length; f++) {
-            files[f] = Objects.requireNonNull(call.files.get(versions[f]));
+            files[f] = Objects.requireNonNull(call.files.get(new MetaKey.Footer(versions[f])));
         }
         return files;
     }
 
-    private @Nullable Weighted cachedMetadata(Object key) {
-        Weighted w = metadata.getIfPresent(key);
+    private <V extends Weighted> @Nullable V cachedMetadata(MetaKey<V> key) {
+        V w = metadata.getIfPresent(key);
         if (w != null) {
             metadataHits.increment();
         }
@@ -530,7 +518,7 @@ final class TableEngine implements AutoCloseable {
     }
 
     /** Runs {@code loads} in parallel, then caches and records every result. */
-    private <K, V extends Weighted> void load(Map<K, Supplier<V>> loads, Map<K, V> into) {
+    private <K extends MetaKey<V>, V extends Weighted> void load(Map<K, Supplier<V>> loads, Map<K, V> into) {
         List<K> keys = new ArrayList<>(loads.keySet());
         List<Supplier<V>> work = new ArrayList<>(loads.values());
         List<V> results = round(work);
@@ -543,21 +531,26 @@ final class TableEngine implements AutoCloseable {
     }
 
     private void want(
-            Call call, Map<ChunkRef, Supplier<ChunkPages>> loads, FileMeta m, int rg, Schema.Leaf leaf, boolean key) {
-        ChunkRef ref = new ChunkRef(m.version, rg, leaf.chunk());
+            Call call,
+            Map<MetaKey.Chunk, Supplier<ChunkPages>> loads,
+            FileMeta m,
+            int rg,
+            Schema.Leaf leaf,
+            boolean key) {
+        MetaKey.Chunk ref = new MetaKey.Chunk(m.version, rg, leaf.chunk());
         if (call.chunks.containsKey(ref) || loads.containsKey(ref)) {
             return;
         }
-        Weighted cached = cachedMetadata(ref);
+        ChunkPages cached = cachedMetadata(ref);
         if (cached != null) {
-            call.chunks.put(ref, (ChunkPages) cached);
+            call.chunks.put(ref, cached);
         } else {
             loads.put(ref, () -> loadChunk(call, m, rg, leaf, key));
         }
     }
 
     private ChunkPages chunk(Call call, FileMeta m, int rg, Schema.Leaf leaf) {
-        return Objects.requireNonNull(call.chunks.get(new ChunkRef(m.version, rg, leaf.chunk())));
+        return Objects.requireNonNull(call.chunks.get(new MetaKey.Chunk(m.version, rg, leaf.chunk())));
     }
 
     private FileMeta loadFooter(ObjectVersion v, String name) {
@@ -722,7 +715,7 @@ final class TableEngine implements AutoCloseable {
             if (dictionaryAt >= 0) {
                 byte[] d = Arrays.copyOfRange(chunk, (int) dictionaryAt, (int) dictionaryAt + dictionarySize);
                 dict = PageDecoder.dictionary(m.object, leaf, codec, d, limits);
-                keep(call, new DictRef(m.version, rg, leaf.chunk()), dict);
+                keep(call, new MetaKey.Dictionary(m.version, rg, leaf.chunk()), dict);
             }
             Object[] mins = new Object[n];
             Object[] maxs = new Object[n];
@@ -761,7 +754,7 @@ final class TableEngine implements AutoCloseable {
                 pruner);
     }
 
-    private Bloom loadBloom(FileMeta m, int rg) {
+    private KeyBloom loadBloom(FileMeta m, int rg) {
         ColumnMetaData md = m.chunk(rg, m.key);
         long offset = md.getBloom_filter_offset();
         long length = m.version.length();
@@ -789,14 +782,14 @@ final class TableEngine implements AutoCloseable {
                 || !algorithm.isSetBLOCK()
                 || !hash.isSetXXHASH()
                 || !compression.isSetUNCOMPRESSED()) {
-            return new Bloom(null, 64); // a kind we don't know: prune nothing
+            return new KeyBloom(null, 64); // a kind we don't know: prune nothing
         }
         if (bytes <= 0 || bytes > BlockSplitBloomFilter.UPPER_BOUND_BYTES || bytes > length - offset - consumed) {
             throw new CorruptParquetException(m.object, "bloom filter of " + bytes + " bytes");
         }
         byte[] bitset = read(m.object, m.version, offset + consumed, bytes);
         try {
-            return new Bloom(new BlockSplitBloomFilter(bitset), 64 + bytes);
+            return new KeyBloom(new BlockSplitBloomFilter(bitset), 64 + bytes);
         } catch (RuntimeException e) {
             throw new CorruptParquetException(m.object, "malformed bloom filter: " + e.getMessage(), e);
         }
@@ -811,7 +804,7 @@ final class TableEngine implements AutoCloseable {
         }
     }
 
-    private void keep(Call call, DictRef ref, PageDecoder.Dict dict) {
+    private void keep(Call call, MetaKey.Dictionary ref, PageDecoder.Dict dict) {
         call.dicts.put(ref, dict);
         metadata.put(ref, dict);
     }
@@ -838,30 +831,31 @@ final class TableEngine implements AutoCloseable {
         if (pages.isEmpty()) {
             return;
         }
-        Map<DictRef, Supplier<byte[]>> dictReads = new LinkedHashMap<>();
+        Map<MetaKey.Dictionary, Supplier<byte[]>> dictReads = new LinkedHashMap<>();
         List<Supplier<byte[]>> reads = new ArrayList<>();
         for (PageRef ref : pages) {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
-            ChunkPages c =
-                    Objects.requireNonNull(call.chunks.get(new ChunkRef(ref.version(), ref.rowGroup(), ref.chunk())));
+            ChunkPages c = Objects.requireNonNull(
+                    call.chunks.get(new MetaKey.Chunk(ref.version(), ref.rowGroup(), ref.chunk())));
             reads.add(() -> read(m.object, m.version, c.offset[ref.page()], c.size[ref.page()]));
-            DictRef d = new DictRef(ref.version(), ref.rowGroup(), ref.chunk());
+            MetaKey.Dictionary d = new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk());
             if (c.dictionaryOffset >= 0 && !call.dicts.containsKey(d) && !dictReads.containsKey(d)) {
-                Weighted cached = cachedMetadata(d);
+                PageDecoder.Dict cached = cachedMetadata(d);
                 if (cached != null) {
-                    call.dicts.put(d, (PageDecoder.Dict) cached);
+                    call.dicts.put(d, cached);
                 } else {
                     dictReads.put(d, () -> read(m.object, m.version, c.dictionaryOffset, c.dictionarySize));
                 }
             }
         }
-        List<DictRef> dictRefs = new ArrayList<>(dictReads.keySet());
+        List<MetaKey.Dictionary> dictRefs = new ArrayList<>(dictReads.keySet());
         reads.addAll(dictReads.values());
         List<byte[]> bytes = round(reads);
         for (int i = 0; i < dictRefs.size(); i++) {
-            DictRef d = dictRefs.get(i);
+            MetaKey.Dictionary d = dictRefs.get(i);
             FileMeta m = Objects.requireNonNull(byVersion.get(d.version()));
-            ChunkPages c = Objects.requireNonNull(call.chunks.get(new ChunkRef(d.version(), d.rowGroup(), d.chunk())));
+            ChunkPages c =
+                    Objects.requireNonNull(call.chunks.get(new MetaKey.Chunk(d.version(), d.rowGroup(), d.chunk())));
             byte[] b = bytes.get(pages.size() + i);
             PageDecoder.Dict dict = PageDecoder.dictionary(m.object, leaf(m, d.chunk()), c.codec, b, limits);
             metadataLoads.increment();
@@ -870,10 +864,10 @@ final class TableEngine implements AutoCloseable {
         for (int i = 0; i < pages.size(); i++) {
             PageRef ref = pages.get(i);
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
-            ChunkPages c =
-                    Objects.requireNonNull(call.chunks.get(new ChunkRef(ref.version(), ref.rowGroup(), ref.chunk())));
+            ChunkPages c = Objects.requireNonNull(
+                    call.chunks.get(new MetaKey.Chunk(ref.version(), ref.rowGroup(), ref.chunk())));
             byte[] b = bytes.get(i);
-            PageDecoder.Dict dict = call.dicts.get(new DictRef(ref.version(), ref.rowGroup(), ref.chunk()));
+            PageDecoder.Dict dict = call.dicts.get(new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk()));
             DecodedPage page = PageDecoder.data(
                     m.object,
                     leaf(m, ref.chunk()),
