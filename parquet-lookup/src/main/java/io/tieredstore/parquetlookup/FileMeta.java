@@ -77,6 +77,19 @@ final class FileMeta implements Weighted {
         return Objects.requireNonNull(rowGroups.get(rg).getColumns()).get(leaf.chunk()); // checked by of()
     }
 
+    /** The key or projected column stored in chunk {@code chunk}. */
+    Schema.Leaf leaf(int chunk) {
+        if (key.chunk() == chunk) {
+            return key;
+        }
+        for (Schema.Leaf leaf : projection) {
+            if (leaf.chunk() == chunk) {
+                return leaf;
+            }
+        }
+        throw new IllegalStateException("no column for chunk " + chunk);
+    }
+
     /** The number of rows of row group {@code rg}. */
     long rows(int rg) {
         return rowGroups.get(rg).getNum_rows();

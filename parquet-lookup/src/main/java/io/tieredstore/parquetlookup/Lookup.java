@@ -1,0 +1,480 @@
+package io.tieredstore.parquetlookup;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import io.tieredstore.core.ObjectVersion;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * One getAll call: the keys, the versions read, and everything the call loaded, kept in its own maps until it
+ * returns whatever the caches evict meanwhile (so a cache bound too small for one call's working set costs
+ * re-reads on the next call, never a failure). The rounds run in order, one method each, every one skipped when
+ * what it needs is cached:
+ *
+ *   footers          round 1: every object's footer
+ *   prune            objects by their key range, row groups by their statistics (no reads)
+ *   chunkPages       round 2: page maps of the key and projected chunks of every candidate row group
+ *   blooms           round 2b: bloom filters of row groups whose key pages are not ordered
+ *   keyPages         round 3: candidate key pages, projected pages of the same rows (prefetch), dictionaries
+ *   findRows         the matching rows, from the decoded key pages (no reads)
+ *   projectedPages   round 4: projected pages holding matching rows that the prefetch did not cover
+ *   assemble         the rows, in table order
+ *
+ * Pages are decoded on the calling thread; the executor only runs reads and the parsing of metadata.
+ * Not thread-safe: one instance serves one call on one thread (its rounds' tasks write only concurrent maps).
+ */
+final class Lookup {
+    /** Above this many candidate key pages per row group, projected pages are read after the key pages. */
+    static final int PREFETCH_PAGES = 2;
+
+    /** One page of one column chunk of one object version: the key of the decoded-page cache. */
+    record PageRef(ObjectVersion version, int rowGroup, int chunk, int page) {}
+
+    /** One key in one row group of one object. */
+    private record Task(int key, int file, int rowGroup, Object normalized) {}
+
+    /** One matching row. */
+    private record Match(int key, int file, int rowGroup, long row) {}
+
+    private final TableEngine table;
+    private final LookupCounters counters;
+    private final MetadataCache metadata;
+    private final @Nullable Cache<PageRef, DecodedPage> decoded;
+    private final List<?> keys;
+    private final List<String> names;
+    private final ObjectVersion[] versions;
+    private final FileMeta[] files;
+    private final Map<ObjectVersion, FileMeta> byVersion = new HashMap<>();
+    private final Map<MetaKey.Footer, FileMeta> footers = new ConcurrentHashMap<>();
+    private final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
+    private final Map<PageRef, DecodedPage> pages = new ConcurrentHashMap<>();
+    private final Map<MetaKey.Dictionary, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
+    private final Map<MetaKey.Bloom, KeyBloom> blooms = new ConcurrentHashMap<>();
+    private final List<Task> tasks = new ArrayList<>();
+    private final Map<Task, int[]> keyPages = new HashMap<>();
+    private final List<Match> matches = new ArrayList<>();
+    private final MetadataLoader.Sink sink = new MetadataLoader.Sink() {
+        @Override
+        public void page(PageRef ref, DecodedPage page) {
+            counters.pagesDecoded.increment();
+            keep(ref, page);
+        }
+
+        @Override
+        public void dictionary(MetaKey.Dictionary ref, PageDecoder.Dict dict) {
+            keep(ref, dict);
+        }
+    };
+
+    /** A lookup of {@code keys} (none null) in {@code table}, of its objects as listed now, opened at their versions. */
+    Lookup(TableEngine table, List<?> keys) {
+        this.table = table;
+        this.counters = table.counters;
+        this.metadata = table.metadata;
+        this.decoded = table.decoded;
+        this.keys = keys;
+        this.names = table.objects();
+        this.versions = new ObjectVersion[names.size()];
+        for (int f = 0; f < versions.length; f++) {
+            versions[f] = table.config.store().open(table.config.bucket(), names.get(f));
+        }
+        this.files = new FileMeta[versions.length];
+    }
+
+    /** Runs the rounds and returns each key's rows, in the order of the keys. */
+    List<LookupResult> run() {
+        footers();
+        prune();
+        chunkPages();
+        blooms();
+        keyPages();
+        findRows();
+        projectedPages();
+        return assemble();
+    }
+
+    /* -------------------- rounds -------------------- */
+
+    /** Round 1: the footer of every object. */
+    private void footers() {
+        Map<MetaKey.Footer, Function<ReadRound, FileMeta>> loads = new LinkedHashMap<>();
+        for (int f = 0; f < versions.length; f++) {
+            ObjectVersion v = versions[f];
+            MetaKey.Footer ref = new MetaKey.Footer(v);
+            FileMeta cached = cached(ref);
+            if (cached != null) {
+                footers.put(ref, cached);
+            } else {
+                String name = names.get(f);
+                loads.put(ref, r -> table.loader.footer(r, v, name));
+            }
+        }
+        load(loads, footers);
+        for (int f = 0; f < versions.length; f++) {
+            files[f] = Objects.requireNonNull(footers.get(new MetaKey.Footer(versions[f])));
+            byVersion.put(versions[f], files[f]);
+        }
+    }
+
+    /** Prunes objects by their key range and row groups by their statistics: one task per remaining row group. */
+    private void prune() {
+        ObjectRanges ranges = table.ranges(versions, files);
+        for (int q = 0; q < keys.size(); q++) {
+            Object key = keys.get(q);
+            int[] candidates = ranges.candidates(key);
+            counters.objectsPruned.add(files.length - candidates.length);
+            for (int f : candidates) {
+                FileMeta m = files[f];
+                Object nk = m.domain.normalize(key);
+                if (nk == null) {
+                    counters.objectsPruned.increment();
+                    continue;
+                }
+                if (m.min != null
+                        && m.max != null
+                        && m.statisticsUsable()
+                        && (m.domain.compare(nk, m.min) < 0 || m.domain.compare(nk, m.max) > 0)) {
+                    counters.objectsPruned.increment();
+                    continue;
+                }
+                int[] groups = m.statisticsUsable() ? m.rowGroupPruner.candidates(nk) : liveRowGroups(m);
+                counters.rowGroupsPruned.add(m.rowGroups.size() - groups.length);
+                for (int rg : groups) {
+                    tasks.add(new Task(q, f, rg, nk));
+                }
+            }
+        }
+    }
+
+    /** Round 2: the page maps of the key and projected chunks of every task's row group. */
+    private void chunkPages() {
+        Map<MetaKey.Chunk, Function<ReadRound, ChunkPages>> loads = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            FileMeta m = files[t.file()];
+            wantChunk(loads, m, t.rowGroup(), m.key, true);
+            for (Schema.Leaf leaf : m.projection) {
+                wantChunk(loads, m, t.rowGroup(), leaf, false);
+            }
+        }
+        load(loads, chunks);
+    }
+
+    /** Round 2b: the bloom filters of row groups whose key pages are not ordered. */
+    private void blooms() {
+        Map<MetaKey.Bloom, Function<ReadRound, KeyBloom>> loads = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            FileMeta m = files[t.file()];
+            Pruner p = chunk(m, t.rowGroup(), m.key).pages;
+            if ((p == null || !p.ordered()) && m.chunk(t.rowGroup(), m.key).isSetBloom_filter_offset()) {
+                MetaKey.Bloom ref = new MetaKey.Bloom(m.version, t.rowGroup());
+                if (!blooms.containsKey(ref) && !loads.containsKey(ref)) {
+                    KeyBloom cached = cached(ref);
+                    if (cached != null) {
+                        blooms.put(ref, cached);
+                    } else {
+                        loads.put(ref, r -> table.loader.bloom(r, m, t.rowGroup()));
+                    }
+                }
+            }
+        }
+        load(loads, blooms);
+    }
+
+    /** Round 3: each task's candidate key pages, and while few, the projected pages covering the same rows. */
+    private void keyPages() {
+        Set<PageRef> wanted = new LinkedHashSet<>();
+        for (Task t : tasks) {
+            FileMeta m = files[t.file()];
+            KeyBloom bloom = blooms.get(new MetaKey.Bloom(m.version, t.rowGroup()));
+            BlockSplitBloomFilter filter = bloom == null ? null : bloom.filter();
+            if (filter != null) {
+                Long hash = m.domain.bloomHash(filter, t.normalized());
+                if (hash != null && !filter.findHash(hash)) {
+                    counters.bloomPrunes.increment();
+                    counters.rowGroupsPruned.increment();
+                    keyPages.put(t, new int[0]);
+                    continue;
+                }
+            }
+            ChunkPages kc = chunk(m, t.rowGroup(), m.key);
+            Pruner p = kc.pages;
+            int[] candidates = p != null && m.statisticsUsable() ? p.candidates(t.normalized()) : all(kc);
+            counters.pagesPruned.add(kc.count() - candidates.length);
+            keyPages.put(t, candidates);
+            for (int page : candidates) {
+                PageRef keyPage = new PageRef(m.version, t.rowGroup(), m.key.chunk(), page);
+                wanted.add(keyPage);
+                // prefetch only to save a round trip: a key page already decoded tells us the rows at once
+                if (candidates.length <= PREFETCH_PAGES && !decodedAlready(keyPage)) {
+                    long from = kc.firstRow[page];
+                    long to = from + kc.rowsOf(page);
+                    if (to > from) {
+                        for (Schema.Leaf leaf : m.projection) {
+                            int[] range = chunk(m, t.rowGroup(), leaf).pagesOf(from, to);
+                            for (int pp = range[0]; pp <= range[1]; pp++) {
+                                wanted.add(new PageRef(m.version, t.rowGroup(), leaf.chunk(), pp));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        fetchPages(wanted);
+    }
+
+    /** The rows of each task's candidate key pages that hold its key. */
+    private void findRows() {
+        for (Task t : tasks) {
+            FileMeta m = files[t.file()];
+            for (int page : Objects.requireNonNull(keyPages.get(t))) {
+                DecodedPage kp =
+                        Objects.requireNonNull(pages.get(new PageRef(m.version, t.rowGroup(), m.key.chunk(), page)));
+                for (int i : m.domain.rowsOf(t.normalized(), kp)) {
+                    matches.add(new Match(t.key(), t.file(), t.rowGroup(), kp.firstRow + i));
+                }
+            }
+        }
+    }
+
+    /** Round 4: the projected pages holding matching rows that the prefetch did not cover. */
+    private void projectedPages() {
+        Set<PageRef> missing = new LinkedHashSet<>();
+        for (Match x : matches) {
+            FileMeta m = files[x.file()];
+            for (Schema.Leaf leaf : m.projection) {
+                PageRef ref = projectedPage(m, x, leaf);
+                if (!pages.containsKey(ref)) {
+                    missing.add(ref);
+                }
+            }
+        }
+        fetchPages(missing);
+    }
+
+    /** Each key's rows, in table order, and the counters of the call. */
+    private List<LookupResult> assemble() {
+        matches.sort(Comparator.comparingInt(Match::key)
+                .thenComparingInt(Match::file)
+                .thenComparingLong(x -> files[x.file()].firstRow[x.rowGroup()] + x.row()));
+        List<List<Row>> rows = new ArrayList<>(keys.size());
+        for (int q = 0; q < keys.size(); q++) {
+            rows.add(new ArrayList<>());
+        }
+        for (Match x : matches) {
+            FileMeta m = files[x.file()];
+            List<@Nullable Object> values = new ArrayList<>(m.projection.length);
+            for (Schema.Leaf leaf : m.projection) {
+                DecodedPage page = Objects.requireNonNull(pages.get(projectedPage(m, x, leaf)));
+                int i = (int) (x.row() - page.firstRow);
+                if (i < 0 || i >= page.rows) {
+                    throw new CorruptParquetException(
+                            m.object, "column " + leaf.name() + " has no value for row " + x.row());
+                }
+                values.add(Values.of(m.object, leaf, page, i));
+            }
+            rows.get(x.key()).add(new Row(names.get(x.file()), m.firstRow[x.rowGroup()] + x.row(), values));
+        }
+        List<String> columns = table.config.columns();
+        List<LookupResult> out = new ArrayList<>(keys.size());
+        for (int q = 0; q < keys.size(); q++) {
+            out.add(new LookupResult(keys.get(q), columns, rows.get(q)));
+            counters.rowsReturned.add(rows.get(q).size());
+        }
+        counters.lookups.add(keys.size());
+        return out;
+    }
+
+    /* -------------------- metadata -------------------- */
+
+    /** The cached value of {@code key}, counted as a hit, or null. */
+    private <V extends Weighted> @Nullable V cached(MetaKey<V> key) {
+        V value = metadata.getIfPresent(key);
+        if (value != null) {
+            counters.metadataHits.increment();
+        }
+        return value;
+    }
+
+    /** Runs {@code loads} as one round, then caches and records every result. */
+    private <K extends MetaKey<V>, V extends Weighted> void load(Map<K, Function<ReadRound, V>> loads, Map<K, V> into) {
+        List<K> refs = new ArrayList<>(loads.keySet());
+        List<V> results = round(new ArrayList<>(loads.values()));
+        for (int i = 0; i < refs.size(); i++) {
+            V v = results.get(i);
+            metadata.put(refs.get(i), v);
+            into.put(refs.get(i), v);
+            counters.metadataLoads.increment();
+        }
+    }
+
+    /** Adds the load of a chunk's page map to {@code loads} unless this call has it or the cache does. */
+    private void wantChunk(
+            Map<MetaKey.Chunk, Function<ReadRound, ChunkPages>> loads,
+            FileMeta m,
+            int rg,
+            Schema.Leaf leaf,
+            boolean key) {
+        MetaKey.Chunk ref = new MetaKey.Chunk(m.version, rg, leaf.chunk());
+        if (chunks.containsKey(ref) || loads.containsKey(ref)) {
+            return;
+        }
+        ChunkPages cached = cached(ref);
+        if (cached != null) {
+            chunks.put(ref, cached);
+        } else {
+            loads.put(ref, r -> table.loader.chunk(r, m, rg, leaf, key, sink));
+        }
+    }
+
+    /** The page map, loaded by this call, of row group {@code rg}'s chunk of {@code leaf}. */
+    private ChunkPages chunk(FileMeta m, int rg, Schema.Leaf leaf) {
+        return Objects.requireNonNull(chunks.get(new MetaKey.Chunk(m.version, rg, leaf.chunk())));
+    }
+
+    /* -------------------- pages -------------------- */
+
+    /** The page of {@code leaf} holding the row of {@code x}. */
+    private PageRef projectedPage(FileMeta m, Match x, Schema.Leaf leaf) {
+        return new PageRef(
+                m.version,
+                x.rowGroup(),
+                leaf.chunk(),
+                chunk(m, x.rowGroup(), leaf).pageOf(x.row()));
+    }
+
+    /** Keeps a decoded page for this call and, while the bound allows, for later calls. */
+    private void keep(PageRef ref, DecodedPage page) {
+        pages.put(ref, page);
+        if (decoded != null) {
+            decoded.put(ref, page);
+        }
+    }
+
+    /** Keeps a decoded dictionary for this call and, while the bound allows, for later calls. */
+    private void keep(MetaKey.Dictionary ref, PageDecoder.Dict dict) {
+        dicts.put(ref, dict);
+        metadata.put(ref, dict);
+    }
+
+    /** Reads the bytes of every wanted page not yet decoded, and their dictionaries, in one round; decodes them. */
+    private void fetchPages(Set<PageRef> wanted) {
+        List<PageRef> reads = new ArrayList<>();
+        for (PageRef ref : wanted) {
+            if (pages.containsKey(ref)) {
+                continue;
+            }
+            DecodedPage hit = decoded == null ? null : decoded.getIfPresent(ref);
+            if (hit != null) {
+                counters.decodedHits.increment();
+                pages.put(ref, hit);
+            } else {
+                reads.add(ref);
+            }
+        }
+        if (reads.isEmpty()) {
+            return;
+        }
+        Map<MetaKey.Dictionary, Function<ReadRound, byte[]>> dictReads = new LinkedHashMap<>();
+        List<Function<ReadRound, byte[]>> work = new ArrayList<>();
+        for (PageRef ref : reads) {
+            FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
+            ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
+            work.add(r -> r.read(m.object, m.version, c.offset[ref.page()], c.size[ref.page()]));
+            MetaKey.Dictionary d = new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk());
+            if (c.dictionaryOffset >= 0 && !dicts.containsKey(d) && !dictReads.containsKey(d)) {
+                PageDecoder.Dict cached = cached(d);
+                if (cached != null) {
+                    dicts.put(d, cached);
+                } else {
+                    dictReads.put(d, r -> table.loader.dictionaryBytes(r, m, c));
+                }
+            }
+        }
+        List<MetaKey.Dictionary> dictRefs = new ArrayList<>(dictReads.keySet());
+        work.addAll(dictReads.values());
+        List<byte[]> bytes = round(work);
+        for (int i = 0; i < dictRefs.size(); i++) {
+            MetaKey.Dictionary d = dictRefs.get(i);
+            FileMeta m = Objects.requireNonNull(byVersion.get(d.version()));
+            ChunkPages c = chunkOf(d.version(), d.rowGroup(), d.chunk());
+            PageDecoder.Dict dict = table.loader.dictionary(m, m.leaf(d.chunk()), c, bytes.get(reads.size() + i));
+            counters.metadataLoads.increment();
+            keep(d, dict);
+        }
+        for (int i = 0; i < reads.size(); i++) {
+            PageRef ref = reads.get(i);
+            FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
+            ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
+            PageDecoder.Dict dict = dicts.get(new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk()));
+            DecodedPage page = PageDecoder.data(
+                    m.object,
+                    m.leaf(ref.chunk()),
+                    c.codec,
+                    bytes.get(i),
+                    dict,
+                    c.firstRow[ref.page()],
+                    c.rowsOf(ref.page()),
+                    table.limits);
+            counters.pagesDecoded.increment();
+            keep(ref, page);
+        }
+    }
+
+    /** Whether a page is decoded, in this call or in the cache (which it is then taken from). */
+    private boolean decodedAlready(PageRef ref) {
+        if (pages.containsKey(ref)) {
+            return true;
+        }
+        DecodedPage hit = decoded == null ? null : decoded.getIfPresent(ref);
+        if (hit == null) {
+            return false;
+        }
+        counters.decodedHits.increment();
+        pages.put(ref, hit);
+        return true;
+    }
+
+    /** The page map, loaded by this call, of a chunk of an object version. */
+    private ChunkPages chunkOf(ObjectVersion v, int rg, int chunk) {
+        return Objects.requireNonNull(chunks.get(new MetaKey.Chunk(v, rg, chunk)));
+    }
+
+    /** Runs {@code work} as one round of reads of this table. */
+    private <T> List<T> round(List<Function<ReadRound, T>> work) {
+        return ReadRound.run(table.config.store(), table.config.executor(), counters.originRounds, work);
+    }
+
+    /* -------------------- helpers -------------------- */
+
+    private static int[] liveRowGroups(FileMeta m) {
+        int n = m.rowGroups.size();
+        int[] all = new int[n];
+        int count = 0;
+        for (int g = 0; g < n; g++) {
+            if (m.rows(g) > 0) {
+                all[count++] = g;
+            }
+        }
+        return Arrays.copyOf(all, count);
+    }
+
+    private static int[] all(ChunkPages c) {
+        int[] all = new int[c.count()];
+        for (int p = 0; p < all.length; p++) {
+            all[p] = p;
+        }
+        return all;
+    }
+}

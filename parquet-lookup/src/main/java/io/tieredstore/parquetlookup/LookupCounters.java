@@ -1,0 +1,55 @@
+package io.tieredstore.parquetlookup;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** The counters behind {@link LookupStats}, added to by every call of one lookup. Thread-safe. */
+final class LookupCounters {
+    /** Keys looked up. */
+    final LongAdder lookups = new LongAdder();
+
+    /** Rows returned. */
+    final LongAdder rowsReturned = new LongAdder();
+
+    /** Objects skipped by their key range, per key. */
+    final LongAdder objectsPruned = new LongAdder();
+
+    /** Row groups skipped by statistics or a bloom filter, per key. */
+    final LongAdder rowGroupsPruned = new LongAdder();
+
+    /** Key pages skipped by their min/max, per key. */
+    final LongAdder pagesPruned = new LongAdder();
+
+    /** Row groups skipped by a bloom filter alone, per key. */
+    final LongAdder bloomPrunes = new LongAdder();
+
+    /** Pages decompressed and decoded. */
+    final LongAdder pagesDecoded = new LongAdder();
+
+    /** Pages served already decoded. */
+    final LongAdder decodedHits = new LongAdder();
+
+    /** Metadata entries parsed from bytes. */
+    final LongAdder metadataLoads = new LongAdder();
+
+    /** Metadata entries served from the cache. */
+    final LongAdder metadataHits = new LongAdder();
+
+    /** Rounds of reads during which the store went to the origin. */
+    final LongAdder originRounds = new LongAdder();
+
+    /** A snapshot of every counter. */
+    LookupStats snapshot() {
+        return new LookupStats(
+                lookups.sum(),
+                rowsReturned.sum(),
+                objectsPruned.sum(),
+                rowGroupsPruned.sum(),
+                pagesPruned.sum(),
+                bloomPrunes.sum(),
+                pagesDecoded.sum(),
+                decodedHits.sum(),
+                metadataLoads.sum(),
+                metadataHits.sum(),
+                originRounds.sum());
+    }
+}
