@@ -13,9 +13,9 @@ package io.tieredstore.parquetlookup;
  * @param decodedHits pages served already decoded
  * @param metadataLoads footers, page indexes, bloom filters and dictionaries parsed from bytes
  * @param metadataHits the same, served from the metadata cache
- * @param originRounds rounds of parallel reads during which the store fetched from the origin: the origin
- *     round trips lookups waited for (exact while one call runs at a time; concurrent calls may each count
- *     the other's fetches)
+ * @param originRounds rounds of parallel reads in which some read of the lookup's own needed the origin (its
+ *     pages fetched, or joined while another read fetched them): the origin round trips lookups waited for,
+ *     exact also while other calls or other users of the store fetch at the same time
  */
 public record LookupStats(
         long lookups,

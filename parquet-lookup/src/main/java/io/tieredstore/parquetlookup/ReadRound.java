@@ -8,25 +8,30 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
  * One round of reads run in parallel, every byte through the store. A lookup waits for each round as a whole,
- * so a round in which the store had to go to the origin is one origin round trip the lookup waited for.
+ * so a round in which the store had to go to the origin is one origin round trip the lookup waited for. Whether
+ * it did is taken from the round's own reads ({@link TieredStore#readFully} says how many of a range's pages came
+ * from the origin), never from the store's counters, which other lookups and other users of the store move too.
  *
  * <p>Threads: all but the first task of a round run on the executor, the first on the calling thread; no task
  * waits for another, so a small or saturated executor slows a round but cannot deadlock it.
  */
 final class ReadRound {
     private final TieredStore store;
+    private final AtomicBoolean reachedOrigin = new AtomicBoolean();
 
     private ReadRound(TieredStore store) {
         this.store = store;
     }
 
     /**
-     * Reads {@code length} bytes of {@code v} from {@code offset} through the store.
+     * Reads {@code length} bytes of {@code v} from {@code offset} through the store, noting whether any of its
+     * pages came from the origin (fetched by this read or joined from another read in flight).
      *
      * @throws CorruptParquetException if the range is not within the object (a bad offset in {@code object})
      */
@@ -36,13 +41,16 @@ final class ReadRound {
                     object, "range of " + length + " bytes at " + offset + " lies outside the object of " + v.length());
         }
         byte[] out = new byte[length];
-        store.readFully(v, offset, ByteBuffer.wrap(out));
+        if (store.readFully(v, offset, ByteBuffer.wrap(out)) > 0) {
+            reachedOrigin.set(true);
+        }
         return out;
     }
 
     /**
      * Runs {@code work} as one round, each task given the round to read through, and returns the results in
-     * order; counts the round in {@code originRounds} if the store fetched from the origin meanwhile.
+     * order; counts the round in {@code originRounds} if any of its reads went to the origin (also when a read
+     * failed: the reads that completed still count).
      */
     static <T> List<T> run(
             TieredStore store, Executor executor, LongAdder originRounds, List<Function<ReadRound, T>> work) {
@@ -50,11 +58,10 @@ final class ReadRound {
             return List.of();
         }
         ReadRound round = new ReadRound(store);
-        long before = store.stats().originFetches();
         try {
             return parallel(executor, round, work);
         } finally {
-            if (store.stats().originFetches() != before) {
+            if (round.reachedOrigin.get()) { // every task has ended: parallel() joins them all, even on failure
                 originRounds.increment();
             }
         }
