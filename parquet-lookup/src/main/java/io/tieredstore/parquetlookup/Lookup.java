@@ -458,6 +458,7 @@ final class Lookup {
 
     /* -------------------- helpers -------------------- */
 
+    /** The row groups of {@code m} that have rows (every one is a candidate without usable statistics). */
     private static int[] liveRowGroups(FileMeta m) {
         int n = m.rowGroups.size();
         int[] all = new int[n];
@@ -470,6 +471,7 @@ final class Lookup {
         return Arrays.copyOf(all, count);
     }
 
+    /** Every page of {@code c}. */
     private static int[] all(ChunkPages c) {
         int[] all = new int[c.count()];
         for (int p = 0; p < all.length; p++) {

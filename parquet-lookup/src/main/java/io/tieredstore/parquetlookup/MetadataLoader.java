@@ -206,6 +206,7 @@ final class MetadataLoader {
         }
     }
 
+    /** The bytes of a page index, after checking its length against the cap. */
     private byte[] index(ReadRound r, FileMeta m, long offset, int length) {
         if (length < 0 || length > maxFooterBytes) {
             throw new CorruptParquetException(

@@ -15,6 +15,7 @@ final class ObjectRanges {
     private final @Nullable KeyDomain domain;
     private final @Nullable Pruner pruner;
 
+    /** Ranges over {@code versions}, pruned in {@code domain} by {@code pruner} (both null: no pruning). */
     private ObjectRanges(ObjectVersion[] versions, @Nullable KeyDomain domain, @Nullable Pruner pruner) {
         this.versions = versions;
         this.domain = domain;
@@ -62,6 +63,7 @@ final class ObjectRanges {
         return pruner.candidates(nk);
     }
 
+    /** Whether two key columns hold values of one type, so that their statistics compare. */
     private static boolean sameKeyType(Schema.Leaf a, Schema.Leaf b) {
         return a.type() == b.type()
                 && a.kind() == b.kind()

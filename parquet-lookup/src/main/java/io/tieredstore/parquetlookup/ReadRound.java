@@ -25,6 +25,7 @@ final class ReadRound {
     private final TieredStore store;
     private final AtomicBoolean reachedOrigin = new AtomicBoolean();
 
+    /** A round reading through {@code store}. */
     private ReadRound(TieredStore store) {
         this.store = store;
     }

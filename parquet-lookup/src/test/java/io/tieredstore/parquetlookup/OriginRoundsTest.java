@@ -132,6 +132,7 @@ class OriginRoundsTest {
         private final AtomicLong fetches = new AtomicLong();
         private final List<RuntimeException> failures = new CopyOnWriteArrayList<>();
 
+        /** Noise through {@code store}, fetching an object of {@code bucket}. */
         Noise(TieredStore store, String bucket) {
             this.store = store;
             this.bucket = bucket;
@@ -150,6 +151,7 @@ class OriginRoundsTest {
             });
         }
 
+        /** Fetches the first KiB of the other object from the origin, then drops it from the tier again. */
         private void fetch() {
             ObjectVersion v = store.open(bucket, NOISE);
             int fromOrigin = store.readFully(v, 0, ByteBuffer.allocate(1024));
@@ -166,6 +168,7 @@ class OriginRoundsTest {
             return fetches.get();
         }
 
+        /** Stops both threads. */
         @Override
         public void close() {
             pool.shutdownNow();
@@ -173,6 +176,7 @@ class OriginRoundsTest {
         }
     }
 
+    /** Uploads a sorted table of 20,000 rows and the other object the noise fetches. */
     private static ParquetTable upload(S3Fixture s3) throws IOException {
         ParquetTable t = ParquetTable.builder()
                 .rows(20_000)
@@ -195,6 +199,7 @@ class OriginRoundsTest {
         return keys;
     }
 
+    /** A lookup over the table that keeps no decoded page. */
     private static ParquetLookup.Builder base(TieredStore store, S3Fixture s3) {
         return ParquetLookup.builder()
                 .store(store)
@@ -205,10 +210,12 @@ class OriginRoundsTest {
                 .maxDecodedBytes(0); // every lookup reads its pages (from a tier once cached)
     }
 
+    /** A lookup whose executor makes the noise fetch before each task. */
     private static ParquetLookup lookup(TieredStore store, S3Fixture s3, Noise noise) {
         return base(store, s3).executor(noise::execute).build();
     }
 
+    /** A store over the fixture with an empty map tier of its own. */
     private static TieredStore store(S3Fixture s3) {
         return TieredStore.builder()
                 .origin(S3Origin.create(s3.s3()))
