@@ -7,10 +7,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
 import org.apache.parquet.format.CompressionCodec;
+import org.brotli.dec.BrotliInputStream;
 
 /**
- * Page decompression for every codec Parquet names except BROTLI, each into a buffer of exactly the size the
- * page header promises, so that a decompression bomb costs at most that (already capped) size.
+ * Page decompression for every codec Parquet names, each into a buffer of exactly the size the page header
+ * promises, so that a decompression bomb costs at most that (already capped) size.
  *
  * <p>Parquet's LZ4 (not LZ4_RAW) is written in Hadoop's framing by parquet-java and in the raw block format by
  * old Arrow versions; like Arrow, we try the framing first and fall back to a raw block. LZO is always
@@ -18,17 +19,20 @@ import org.apache.parquet.format.CompressionCodec;
  *
  * <p>Which decoder runs matters on JDK 24 and newer, where a library that loads native code or touches
  * {@code sun.misc.Unsafe} makes the JVM print warnings unless the application passes flags. SNAPPY, GZIP, LZ4_RAW,
- * LZ4 and ZSTD are decoded in pure Java without either, so they print nothing: SNAPPY by our {@link SnappyDecoder},
- * LZ4_RAW and LZ4 by our {@link Lz4Decoder}, ZSTD by our {@link ZstdDecoder} (each says why no library is used: the
- * libraries are native, use {@code Unsafe}, or are slow), GZIP by {@code java.util.zip}. Only LZO, decoded by
- * aircompressor 2 ({@code sun.misc.Unsafe}), warns.
+ * LZ4, ZSTD and BROTLI are decoded in pure Java without either, so they print nothing: SNAPPY by our
+ * {@link SnappyDecoder}, LZ4_RAW and LZ4 by our {@link Lz4Decoder}, ZSTD by our {@link ZstdDecoder} (each says why
+ * no library is used: the libraries are native, use {@code Unsafe}, or are slow), GZIP by {@code java.util.zip},
+ * BROTLI by Google's pure-Java decoder {@code org.brotli:dec}. Only LZO, decoded by aircompressor 2
+ * ({@code sun.misc.Unsafe}), warns.
  */
 final class Codecs {
     private Codecs() {}
 
-    /** Whether pages compressed with {@code codec} can be read. */
+    /** Whether pages compressed with {@code codec} can be read: every codec the Parquet format defines. */
     static boolean supported(CompressionCodec codec) {
-        return codec != CompressionCodec.BROTLI;
+        return switch (codec) {
+            case UNCOMPRESSED, SNAPPY, GZIP, LZO, BROTLI, LZ4, ZSTD, LZ4_RAW -> true;
+        };
     }
 
     /**
@@ -57,6 +61,7 @@ final class Codecs {
                 case LZ4_RAW -> Lz4Decoder.decompress(object, src, offset, length, out, 0, size);
                 case LZ4 -> lz4(object, src, offset, length, out);
                 case LZO -> hadoopFramed(new LzoDecompressor()::decompress, src, offset, length, out);
+                case BROTLI -> brotli(src, offset, length, out);
                 default -> throw new UnsupportedParquetException(object, "codec " + codec + " is not supported");
             };
             if (n != size) {
@@ -79,6 +84,21 @@ final class Codecs {
     private static int gzip(byte[] src, int offset, int length, byte[] out) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(src, offset, length))) {
             return readAll(in, out, 0, out.length);
+        }
+    }
+
+    /**
+     * One brotli stream (Parquet's BROTLI is the bare RFC 7932 format, no framing). The decoder reports malformed
+     * and truncated input as an {@code IOException}, or, from a few paths, as its package-private
+     * {@code BrotliRuntimeException} or an index error; all of them become an {@code IOException} here, so the caller
+     * names the page as corrupt. Its memory is bounded by the stream's window (at most 16 MiB) plus {@code out}.
+     */
+    @SuppressWarnings("CatchingUnchecked") // the library's own unchecked error type is not public
+    private static int brotli(byte[] src, int offset, int length, byte[] out) throws IOException {
+        try (InputStream in = new BrotliInputStream(new ByteArrayInputStream(src, offset, length))) {
+            return readAll(in, out, 0, out.length);
+        } catch (RuntimeException e) {
+            throw new IOException("brotli: " + e, e);
         }
     }
 
