@@ -66,6 +66,13 @@ final class DuckDbReference implements AutoCloseable {
         return out;
     }
 
+    /** Runs one statement that returns no rows (a {@code COPY ... TO} writing a test file, for instance). */
+    void execute(String sql) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     static String quoteIdentifier(String name) {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
