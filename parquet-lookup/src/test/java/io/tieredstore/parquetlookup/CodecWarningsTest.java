@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,7 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * where native code and {@code sun.misc.Unsafe} make the JVM print warnings. Each case writes a table in one codec
  * here, then looks a key up in a child JVM of the same JDK started with no flags at all (this JVM has the build's
  * test flags), and checks the child's answer and its stderr: empty for every codec, ZSTD included since
- * {@link ZstdDecoder} replaced zstd-jni (the test classpath still has zstd-jni, as a reference; nothing loads it).
+ * {@link ZstdDecoder} replaced zstd-jni (the test classpath still has zstd-jni, as a reference; nothing loads it),
+ * and BROTLI ({@code org.brotli:dec}, on a file DuckDB writes, since the fixtures cannot write BROTLI).
  */
 class CodecWarningsTest {
     private static final String BUCKET = "b";
@@ -48,6 +50,32 @@ class CodecWarningsTest {
                 .build();
         Path file = dir.resolve("part-0.parquet");
         table.writeTo(file);
+        List<String> expected = new ArrayList<>();
+        for (String c : COLUMNS) {
+            expected.add(String.valueOf(table.value(c, ROW)));
+        }
+        assertChildAnswersQuietly(file, table.key(ROW), String.join("|", expected), codec.name(), dir);
+    }
+
+    /**
+     * BROTLI, which the fixtures cannot write (parquet-java has no pure-Java brotli encoder): DuckDB writes the file
+     * in this JVM, the child reads it with {@code org.brotli:dec}.
+     */
+    @Test
+    void brotliLookupInAChildJvmPrintsNoWarning(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("part-0.parquet");
+        try (DuckDbReference duck = new DuckDbReference()) {
+            duck.execute("COPY (SELECT i AS " + ParquetTable.KEY_COLUMN + ", 'name ' || (i % 1013) AS name,"
+                    + " (i / 8)::DOUBLE AS amount FROM range(0, 20000) t(i)) TO "
+                    + DuckDbReference.quoteString(file.toString())
+                    + " (FORMAT parquet, COMPRESSION brotli, ROW_GROUP_SIZE 4096)");
+        }
+        assertChildAnswersQuietly(file, ROW, "name " + (ROW % 1013) + "|" + (ROW / 8.0), "BROTLI", dir);
+    }
+
+    /** Looks {@code key} up in {@code file} in a child JVM; its answer must be {@code expected}, its stderr empty. */
+    private static void assertChildAnswersQuietly(Path file, Object key, String expected, String codec, Path dir)
+            throws IOException, InterruptedException {
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
 
@@ -57,20 +85,14 @@ class CodecWarningsTest {
                         System.getProperty("java.class.path"),
                         Child.class.getName(),
                         file.toString(),
-                        String.valueOf(table.key(ROW)))
+                        String.valueOf(key))
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();
         assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child JVM did not exit");
         String err = Files.readString(stderr);
         assertEquals(0, child.exitValue(), "child failed: " + err);
-
-        List<String> expected = new ArrayList<>();
-        for (String c : COLUMNS) {
-            expected.add(String.valueOf(table.value(c, ROW)));
-        }
-        assertEquals(String.join("|", expected), Files.readString(stdout).strip(), codec + " lookup");
-
+        assertEquals(expected, Files.readString(stdout).strip(), codec + " lookup");
         assertEquals("", err, codec + " printed on stderr");
     }
 

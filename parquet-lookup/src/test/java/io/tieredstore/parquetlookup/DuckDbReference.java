@@ -73,6 +73,18 @@ final class DuckDbReference implements AutoCloseable {
         }
     }
 
+    /** The first column of every row of {@code sql}, as longs. */
+    List<Long> longs(String sql) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
     static String quoteIdentifier(String name) {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
