@@ -2,8 +2,9 @@ package io.tieredstore.parquetlookup;
 
 /**
  * A valid Parquet object uses something this library does not read: a nested or repeated column as key or in
- * the projection, a codec it has no decoder for (BROTLI, LZO), an encoding it does not know, or a key column
- * of a type that cannot be looked up (floating point, boolean). The message names the object and the feature.
+ * the projection, an encoding it does not know, encryption, or a key column of a type that cannot be looked up
+ * (floating point, boolean). Every codec the Parquet format defines is read. The message names the object and the
+ * feature.
  */
 public final class UnsupportedParquetException extends RuntimeException {
     private static final long serialVersionUID = 1L;

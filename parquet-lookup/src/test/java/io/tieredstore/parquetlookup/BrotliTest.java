@@ -289,8 +289,8 @@ class BrotliTest {
     /**
      * Seeded bit flips inside BROTLI page bodies, through lookups: each lookup gives a typed error, or DuckDB's
      * answer over the intact file (the flip was in bytes it did not need), or DuckDB's answer over the damaged file
-     * (brotli has no checksum and DuckDB writes no page CRC, so a flipped literal decodes to another value for every
-     * reader); nothing else.
+     * (brotli has no checksum, so without a page CRC a flipped literal decodes to another value for every reader);
+     * nothing else.
      */
     @Test
     void flippedBitsInBrotliPagesNeverGiveWrongRows(TestReporter report) throws IOException, SQLException {
