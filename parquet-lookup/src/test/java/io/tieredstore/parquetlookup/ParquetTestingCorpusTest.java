@@ -2,7 +2,6 @@ package io.tieredstore.parquetlookup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -178,17 +177,26 @@ class ParquetTestingCorpusTest {
         for (String n : nested) {
             String keyColumn = keyColumns.isEmpty() ? (flat.isEmpty() ? n : flat.get(0)) : keyColumns.get(0);
             Object k = anyKey(ref, keyColumn);
+            List<UnsupportedParquetException> refusals = new ArrayList<>();
             try (ParquetLookup lookup = lookup(name, keyColumn, List.of(n))) {
-                assertThrows(
+                refusals.add(assertThrows(
                         UnsupportedParquetException.class,
                         () -> lookup.get(k),
-                        name + ": nested column " + n + " in the projection");
+                        name + ": nested column " + n + " in the projection"));
             }
             try (ParquetLookup lookup = lookup(name, n, flat)) {
-                assertThrows(
+                refusals.add(assertThrows(
                         UnsupportedParquetException.class,
                         () -> lookup.get(1),
-                        name + ": nested column " + n + " as key");
+                        name + ": nested column " + n + " as key"));
+            }
+            if (name.equals(BROTLI_FILE)) {
+                // Its only column is a map: refused for being nested, not for its codec (BROTLI is read, see
+                // brotliPagesDecodeAsDuckDbReadsThem).
+                for (UnsupportedParquetException e : refusals) {
+                    assertTrue(e.getMessage().contains("nested or repeated"), name + ": " + e);
+                    assertFalse(e.getMessage().contains("codec"), name + ": " + e);
+                }
             }
         }
 
@@ -310,13 +318,6 @@ class ParquetTestingCorpusTest {
             try (ParquetLookup lookup = lookup(name, column, names)) {
                 Outcome<LookupResult> o = Outcome.of(() -> lookup.get(1));
                 assertTrue(o.failed() && LookupHarness.isTyped(o.error()), name + ": " + o);
-                if (name.equals(BROTLI_FILE)) {
-                    // Its only column is a map: refused for being nested, not for its codec (BROTLI is read, see
-                    // brotliPagesDecodeAsDuckDbReadsThem).
-                    UnsupportedParquetException e = assertInstanceOf(UnsupportedParquetException.class, o.error());
-                    assertTrue(e.getMessage().contains("nested or repeated"), name + ": " + e);
-                    assertFalse(e.getMessage().contains("codec"), name + ": " + e);
-                }
             }
         }
     }
