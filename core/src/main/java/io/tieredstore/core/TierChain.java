@@ -55,8 +55,11 @@ final class TierChain implements AutoCloseable {
         if (readTier(0, key, from, target)) {
             return true;
         }
+        if (tiers.size() == 1) {
+            return false;
+        }
+        ByteBuffer page = ByteBuffer.allocate(pageLength); // one for every slower tier: a miss leaves it untouched
         for (int i = 1; i < tiers.size(); i++) {
-            ByteBuffer page = ByteBuffer.allocate(pageLength);
             if (readTier(i, key, 0, page)) {
                 page.clear();
                 for (int j = 0; j < i; j++) {

@@ -28,13 +28,6 @@ import org.brotli.dec.BrotliInputStream;
 final class Codecs {
     private Codecs() {}
 
-    /** Whether pages compressed with {@code codec} can be read: every codec the Parquet format defines. */
-    static boolean supported(CompressionCodec codec) {
-        return switch (codec) {
-            case UNCOMPRESSED, SNAPPY, GZIP, LZO, BROTLI, LZ4, ZSTD, LZ4_RAW -> true;
-        };
-    }
-
     /**
      * Decompresses {@code length} bytes of {@code src} from {@code offset} into exactly {@code size} bytes.
      *
@@ -62,6 +55,7 @@ final class Codecs {
                 case LZ4 -> lz4(object, src, offset, length, out);
                 case LZO -> hadoopFramed(new LzoDecompressor()::decompress, src, offset, length, out);
                 case BROTLI -> brotli(src, offset, length, out);
+                // Only a codec added to the format after this library (UNCOMPRESSED returned above).
                 default -> throw new UnsupportedParquetException(object, "codec " + codec + " is not supported");
             };
             if (n != size) {

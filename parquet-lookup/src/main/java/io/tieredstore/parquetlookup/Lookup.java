@@ -57,7 +57,6 @@ final class Lookup {
     private final ObjectVersion[] versions;
     private final FileMeta[] files;
     private final Map<ObjectVersion, FileMeta> byVersion = new HashMap<>();
-    private final Map<MetaKey.Footer, FileMeta> footers = new ConcurrentHashMap<>();
     private final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
     private final Map<PageRef, DecodedPage> pages = new ConcurrentHashMap<>();
     private final Map<MetaKey.Dictionary, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
@@ -110,20 +109,24 @@ final class Lookup {
     /** Round 1: the footer of every object. */
     private void footers() {
         Map<MetaKey.Footer, Function<ReadRound, FileMeta>> loads = new LinkedHashMap<>();
+        MetaKey.Footer[] refs = new MetaKey.Footer[versions.length];
         for (int f = 0; f < versions.length; f++) {
             ObjectVersion v = versions[f];
-            MetaKey.Footer ref = new MetaKey.Footer(v);
-            FileMeta cached = cached(ref);
+            refs[f] = new MetaKey.Footer(v);
+            FileMeta cached = cached(refs[f]);
             if (cached != null) {
-                footers.put(ref, cached);
+                files[f] = cached;
             } else {
                 String name = names.get(f);
-                loads.put(ref, r -> table.loader.footer(r, v, name));
+                loads.put(refs[f], r -> table.loader.footer(r, v, name));
             }
         }
-        load(loads, footers);
+        Map<MetaKey.Footer, FileMeta> loaded = new HashMap<>();
+        load(loads, loaded);
         for (int f = 0; f < versions.length; f++) {
-            files[f] = Objects.requireNonNull(footers.get(new MetaKey.Footer(versions[f])));
+            if (loads.containsKey(refs[f])) {
+                files[f] = Objects.requireNonNull(loaded.get(refs[f]));
+            }
             byVersion.put(versions[f], files[f]);
         }
     }

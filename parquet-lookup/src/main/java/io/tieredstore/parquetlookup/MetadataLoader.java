@@ -118,10 +118,6 @@ final class MetadataLoader {
         ColumnChunk cc = m.columnChunk(rg, leaf);
         ColumnMetaData md = m.chunk(rg, leaf);
         CompressionCodec codec = Objects.requireNonNull(md.getCodec()); // FileMeta checked every chunk has one
-        if (!Codecs.supported(codec)) {
-            throw new UnsupportedParquetException(
-                    m.object, "codec " + codec + " of column " + leaf.name() + " is not supported");
-        }
         long start = FileMeta.chunkStart(md);
         long end = start + md.getTotal_compressed_size();
         if (end > m.version.length()) {
