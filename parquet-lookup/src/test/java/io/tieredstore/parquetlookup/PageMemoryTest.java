@@ -1,0 +1,135 @@
+package io.tieredstore.parquetlookup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/** The buddy allocator behind the decompressed-page cache: bounds, alignment, merging, and refusing bad frees. */
+class PageMemoryTest {
+    @Test
+    void blocksAreThePowerOfTwoThatHoldsTheRequest() {
+        assertEquals(4096, PageMemory.blockSize(1));
+        assertEquals(4096, PageMemory.blockSize(4096));
+        assertEquals(8192, PageMemory.blockSize(4097));
+        assertEquals(1 << 20, PageMemory.blockSize(1 << 20));
+        assertEquals(2 << 20, PageMemory.blockSize((1 << 20) + 1));
+        PageMemory m = new PageMemory(1 << 20);
+        PageMemory.Block b = given(m.allocate(5000));
+        assertEquals(8192, b.size());
+        assertEquals(0, b.buffer.position());
+        assertEquals(8192, b.buffer.capacity());
+        assertTrue(b.buffer.isDirect());
+        assertEquals(8192, m.inUse());
+    }
+
+    @Test
+    void neverReservesMoreThanTheBound() {
+        long bound = 40L << 20; // two 16 MiB arenas fit, a third would not
+        PageMemory m = new PageMemory(bound);
+        int blocks = 0;
+        for (PageMemory.Block b = m.allocate(1 << 20); b != null; b = m.allocate(1 << 20)) {
+            blocks++;
+            assertTrue(m.reserved() <= bound);
+        }
+        assertEquals(32, blocks);
+        assertEquals(32L << 20, m.reserved());
+        assertNull(m.allocate(PageMemory.ARENA_BYTES + 1));
+    }
+
+    @Test
+    void freedBuddiesMergeBackIntoTheWholeArena() {
+        PageMemory m = new PageMemory(64 << 10);
+        List<PageMemory.Block> small = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            small.add(given(m.allocate(100)));
+        }
+        assertNull(m.allocate(1));
+        for (int i = 15; i >= 0; i -= 2) { // every other one: no two buddies free yet
+            m.free(small.get(i));
+        }
+        assertNull(m.allocate(8 << 10), "no two free buddies, so no 8 KiB block");
+        for (int i = 0; i < 16; i += 2) {
+            m.free(small.get(i));
+        }
+        assertEquals(0, m.inUse());
+        assertNotNull(m.allocate(64 << 10), "all merged into the whole arena");
+    }
+
+    @Test
+    void aDoubleFreeIsRefusedRatherThanLettingTwoPagesShareMemory() {
+        PageMemory m = new PageMemory(1 << 20);
+        PageMemory.Block b = given(m.allocate(4096));
+        m.free(b);
+        assertThrows(IllegalStateException.class, () -> m.free(b));
+        PageMemory.Block foreign = given(new PageMemory(1 << 20).allocate(4096));
+        assertThrows(IllegalStateException.class, () -> m.free(foreign));
+    }
+
+    @Test
+    void closedMemoryGivesNothingAndIgnoresLateFrees() {
+        PageMemory m = new PageMemory(1 << 20);
+        PageMemory.Block b = given(m.allocate(4096));
+        m.close();
+        m.free(b);
+        assertNull(m.allocate(4096));
+        assertEquals(0, m.reserved());
+    }
+
+    @Test
+    void randomUseNeverHandsOutOverlappingBlocks() {
+        PageMemory m = new PageMemory(3L << 20); // one 2 MiB arena
+        Random random = new Random(42);
+        List<PageMemory.Block> live = new ArrayList<>();
+        List<Integer> stamps = new ArrayList<>();
+        long expectedInUse = 0;
+        int refused = 0;
+        for (int step = 0; step < 20_000; step++) {
+            if (!live.isEmpty() && (random.nextInt(3) == 0 || live.size() > 200)) {
+                int i = random.nextInt(live.size());
+                PageMemory.Block b = live.remove(i);
+                int stamp = stamps.remove(i);
+                for (int at = 0; at < b.size(); at += 4) {
+                    assertEquals(stamp, b.buffer.getInt(at), "block overwritten by another");
+                }
+                expectedInUse -= b.size();
+                m.free(b);
+            } else {
+                int bytes = 1 + random.nextInt(random.nextBoolean() ? 8 << 10 : 256 << 10);
+                PageMemory.Block b = m.allocate(bytes);
+                if (b == null) {
+                    assertTrue(expectedInUse > 0, "an empty memory never refuses a block that fits");
+                    refused++;
+                    continue;
+                }
+                assertEquals(PageMemory.blockSize(bytes), b.size());
+                for (int at = 0; at < b.size(); at += 4) {
+                    b.buffer.putInt(at, step);
+                }
+                live.add(b);
+                stamps.add(step);
+                expectedInUse += b.size();
+            }
+            assertEquals(expectedInUse, m.inUse());
+            assertEquals(2L << 20, m.reserved());
+        }
+        assertTrue(refused > 0, "the run filled the memory at times");
+        live.forEach(m::free);
+        assertEquals(0, m.inUse());
+        assertNotNull(m.allocate(2 << 20), "everything merged back");
+    }
+
+    /** The block, which must have been given. */
+    private static PageMemory.Block given(PageMemory.@Nullable Block b) {
+        assertNotNull(b);
+        return Objects.requireNonNull(b);
+    }
+}
