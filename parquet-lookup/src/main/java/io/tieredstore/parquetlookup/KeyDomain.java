@@ -54,23 +54,29 @@ abstract class KeyDomain {
     /** Compares two internal values in the column's order. */
     abstract int compare(Object a, Object b);
 
-    /** The internal value of row {@code i} of a decoded key page (not null). */
-    abstract Object value(DecodedPage page, int i);
+    /** The internal value of row {@code i} of a key page (not null). */
+    abstract Object value(PageRows page, int i);
 
     /** Whether non-null row {@code i} of {@code page} equals {@code key}. */
-    boolean matches(Object key, DecodedPage page, int i) {
+    boolean matches(Object key, PageRows page, int i) {
         return compare(key, value(page, i)) == 0;
+    }
+
+    /** Compares non-null row {@code i} of {@code page} with {@code key} in this domain's order. */
+    int compareRow(PageRows page, int i, Object key) {
+        return compare(value(page, i), key);
     }
 
     /** The bloom filter hash of {@code key}, or {@code null} if the filter can't be trusted for this type. */
     abstract @Nullable Long bloomHash(BlockSplitBloomFilter filter, Object key);
 
     /** The rows of {@code page} whose value equals {@code key}, ascending. */
-    int[] rowsOf(Object key, DecodedPage page) {
+    int[] rowsOf(Object key, PageRows page) {
         int[] out = new int[4];
         int count = 0;
-        boolean sorted = page.ascending && binarySearchable();
-        for (int i = sorted ? lowerBound(key, page) : 0; i < page.rows; i++) {
+        boolean sorted = page.ascending() && binarySearchable();
+        int rows = page.rows();
+        for (int i = sorted ? lowerBound(key, page) : 0; i < rows; i++) {
             if (!page.isNull(i) && matches(key, page, i)) {
                 if (count == out.length) {
                     out = Arrays.copyOf(out, count * 2);
@@ -83,17 +89,17 @@ abstract class KeyDomain {
         return Arrays.copyOf(out, count);
     }
 
-    /** Whether {@link DecodedPage#ascending} means ascending in this domain's order. */
+    /** Whether {@link PageRows#ascending} means ascending in this domain's order. */
     boolean binarySearchable() {
         return false;
     }
 
-    private int lowerBound(Object key, DecodedPage page) {
+    private int lowerBound(Object key, PageRows page) {
         int lo = 0;
-        int hi = page.rows;
+        int hi = page.rows();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (compare(value(page, mid), key) < 0) {
+            if (compareRow(page, mid, key) < 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -227,14 +233,24 @@ abstract class KeyDomain {
         }
 
         @Override
-        Object value(DecodedPage page, int i) {
-            return int32 ? (long) ((int[]) page.values)[i] : ((long[]) page.values)[i];
+        Object value(PageRows page, int i) {
+            return int32 ? (long) page.int32(i) : page.int64(i);
         }
 
         @Override
-        boolean matches(Object key, DecodedPage page, int i) {
+        boolean matches(Object key, PageRows page, int i) {
             long k = (Long) key;
-            return int32 ? ((int[]) page.values)[i] == (int) k : ((long[]) page.values)[i] == k;
+            return int32 ? page.int32(i) == (int) k : page.int64(i) == k;
+        }
+
+        @Override
+        int compareRow(PageRows page, int i, Object key) {
+            long x = int32 ? page.int32(i) : page.int64(i);
+            long y = (Long) key;
+            if (!leaf.unsigned()) {
+                return Long.compare(x, y);
+            }
+            return int32 ? Integer.compareUnsigned((int) x, (int) y) : Long.compareUnsigned(x, y);
         }
 
         @Override
@@ -298,13 +314,18 @@ abstract class KeyDomain {
         }
 
         @Override
-        Object value(DecodedPage page, int i) {
-            return ((byte[][]) page.values)[i];
+        Object value(PageRows page, int i) {
+            return page.bytes(i);
         }
 
         @Override
-        boolean matches(Object key, DecodedPage page, int i) {
-            return Arrays.equals((byte[]) key, ((byte[][]) page.values)[i]);
+        boolean matches(Object key, PageRows page, int i) {
+            return page.compareBytes(i, (byte[]) key) == 0;
+        }
+
+        @Override
+        int compareRow(PageRows page, int i, Object key) {
+            return page.compareBytes(i, (byte[]) key);
         }
 
         @Override
@@ -371,8 +392,8 @@ abstract class KeyDomain {
         }
 
         @Override
-        Object value(DecodedPage page, int i) {
-            byte[] b = ((byte[][]) page.values)[i];
+        Object value(PageRows page, int i) {
+            byte[] b = page.bytes(i);
             return b.length == 0 ? BigInteger.ZERO : new BigInteger(b);
         }
 
@@ -424,8 +445,8 @@ abstract class KeyDomain {
         }
 
         @Override
-        Object value(DecodedPage page, int i) {
-            return ((byte[][]) page.values)[i];
+        Object value(PageRows page, int i) {
+            return page.bytes(i);
         }
 
         @Override

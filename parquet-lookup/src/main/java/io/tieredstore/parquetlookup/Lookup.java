@@ -51,14 +51,14 @@ final class Lookup {
     private final TableEngine table;
     private final LookupCounters counters;
     private final MetadataCache metadata;
-    private final @Nullable Cache<PageRef, DecodedPage> decoded;
+    private final @Nullable Cache<PageRef, PageRows> decoded;
     private final List<?> keys;
     private final List<String> names;
     private final ObjectVersion[] versions;
     private final FileMeta[] files;
     private final Map<ObjectVersion, FileMeta> byVersion = new HashMap<>();
     private final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
-    private final Map<PageRef, DecodedPage> pages = new ConcurrentHashMap<>();
+    private final Map<PageRef, PageRows> pages = new ConcurrentHashMap<>();
     private final Map<MetaKey.Dictionary, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
     private final Map<MetaKey.Bloom, KeyBloom> blooms = new ConcurrentHashMap<>();
     private final List<Task> tasks = new ArrayList<>();
@@ -66,7 +66,7 @@ final class Lookup {
     private final List<Match> matches = new ArrayList<>();
     private final MetadataLoader.Sink sink = new MetadataLoader.Sink() {
         @Override
-        public void page(PageRef ref, DecodedPage page) {
+        public void page(PageRef ref, PageRows page) {
             counters.pagesDecoded.increment();
             keep(ref, page);
         }
@@ -242,10 +242,10 @@ final class Lookup {
         for (Task t : tasks) {
             FileMeta m = files[t.file()];
             for (int page : Objects.requireNonNull(keyPages.get(t))) {
-                DecodedPage kp =
+                PageRows kp =
                         Objects.requireNonNull(pages.get(new PageRef(m.version, t.rowGroup(), m.key.chunk(), page)));
                 for (int i : m.domain.rowsOf(t.normalized(), kp)) {
-                    matches.add(new Match(t.key(), t.file(), t.rowGroup(), kp.firstRow + i));
+                    matches.add(new Match(t.key(), t.file(), t.rowGroup(), kp.firstRow() + i));
                 }
             }
         }
@@ -279,9 +279,9 @@ final class Lookup {
             FileMeta m = files[x.file()];
             List<@Nullable Object> values = new ArrayList<>(m.projection.length);
             for (Schema.Leaf leaf : m.projection) {
-                DecodedPage page = Objects.requireNonNull(pages.get(projectedPage(m, x, leaf)));
-                int i = (int) (x.row() - page.firstRow);
-                if (i < 0 || i >= page.rows) {
+                PageRows page = Objects.requireNonNull(pages.get(projectedPage(m, x, leaf)));
+                int i = (int) (x.row() - page.firstRow());
+                if (i < 0 || i >= page.rows()) {
                     throw new CorruptParquetException(
                             m.object, "column " + leaf.name() + " has no value for row " + x.row());
                 }
@@ -358,7 +358,7 @@ final class Lookup {
     }
 
     /** Keeps a decoded page for this call and, while the bound allows, for later calls. */
-    private void keep(PageRef ref, DecodedPage page) {
+    private void keep(PageRef ref, PageRows page) {
         pages.put(ref, page);
         if (decoded != null) {
             decoded.put(ref, page);
@@ -378,7 +378,7 @@ final class Lookup {
             if (pages.containsKey(ref)) {
                 continue;
             }
-            DecodedPage hit = decoded == null ? null : decoded.getIfPresent(ref);
+            PageRows hit = decoded == null ? null : decoded.getIfPresent(ref);
             if (hit != null) {
                 counters.decodedHits.increment();
                 pages.put(ref, hit);
@@ -421,15 +421,15 @@ final class Lookup {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
             ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
             PageDecoder.Dict dict = dicts.get(new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk()));
-            DecodedPage page = PageDecoder.data(
-                    m.object,
-                    m.leaf(ref.chunk()),
-                    c.codec,
-                    bytes.get(i),
-                    dict,
-                    c.firstRow[ref.page()],
-                    c.rowsOf(ref.page()),
-                    table.limits);
+            PageRows page = PageDecoder.open(
+                            m.object,
+                            m.leaf(ref.chunk()),
+                            c.codec,
+                            bytes.get(i),
+                            c.firstRow[ref.page()],
+                            c.rowsOf(ref.page()),
+                            table.limits)
+                    .rows(dict);
             counters.pagesDecoded.increment();
             keep(ref, page);
         }
@@ -440,7 +440,7 @@ final class Lookup {
         if (pages.containsKey(ref)) {
             return true;
         }
-        DecodedPage hit = decoded == null ? null : decoded.getIfPresent(ref);
+        PageRows hit = decoded == null ? null : decoded.getIfPresent(ref);
         if (hit == null) {
             return false;
         }

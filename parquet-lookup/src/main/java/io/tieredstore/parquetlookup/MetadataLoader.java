@@ -44,7 +44,7 @@ final class MetadataLoader {
     /** Receives what walking the key chunk decoded on the way, so that the lookup need not decode it again. */
     interface Sink {
         /** A key page decoded while walking its chunk. */
-        void page(Lookup.PageRef ref, DecodedPage page);
+        void page(Lookup.PageRef ref, PageRows page);
 
         /** The key chunk's dictionary, decoded while walking it. */
         void dictionary(MetaKey.Dictionary ref, PageDecoder.Dict dict);
@@ -285,10 +285,11 @@ final class MetadataLoader {
             for (int p = 0; p < n; p++) {
                 byte[] b = Arrays.copyOfRange(chunk, (int) (offset[p] - start), (int) (offset[p] - start) + size[p]);
                 long rows = (p + 1 < n ? first[p + 1] : m.rows(rg)) - first[p];
-                DecodedPage page = PageDecoder.data(m.object, leaf, codec, b, dict, first[p], (int) rows, limits);
+                PageRows page = PageDecoder.open(m.object, leaf, codec, b, first[p], (int) rows, limits)
+                        .rows(dict);
                 sink.page(new Lookup.PageRef(m.version, rg, leaf.chunk(), p), page);
                 empty[p] = true;
-                for (int i = 0; i < page.rows; i++) {
+                for (int i = 0; i < page.rows(); i++) {
                     if (page.isNull(i)) {
                         continue;
                     }

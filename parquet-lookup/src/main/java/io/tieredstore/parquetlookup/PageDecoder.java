@@ -2,18 +2,14 @@ package io.tieredstore.parquetlookup;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
-import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.bytes.BytesInput;
-import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.column.ValuesType;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.values.ValuesReader;
 import org.apache.parquet.column.values.dictionary.DictionaryValuesReader;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
 import org.apache.parquet.format.CompressionCodec;
 import org.apache.parquet.format.DataPageHeader;
 import org.apache.parquet.format.DataPageHeaderV2;
@@ -21,7 +17,6 @@ import org.apache.parquet.format.DictionaryPageHeader;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.PageType;
-import org.apache.parquet.format.Type;
 import org.apache.parquet.format.Util;
 import org.jspecify.annotations.Nullable;
 
@@ -40,7 +35,7 @@ final class PageDecoder {
     /** A parsed page header and where its body starts. */
     record Header(PageHeader header, int bodyOffset) {}
 
-    /** A dictionary decoded into a primitive array (see {@link DecodedPage}). */
+    /** A dictionary decoded into a primitive array by physical type (as {@link ArrayRows} holds values). */
     record Dict(Object values, int size, int weight) implements Weighted {}
 
     /** Caps on what one page may make us allocate. */
@@ -48,6 +43,12 @@ final class PageDecoder {
         int maxValues() {
             return Math.max(1 << 16, maxPageBytes / 4);
         }
+    }
+
+    /** The heap a page held by a heap cache costs: its tables, and its body when that is on the heap. */
+    static int weight(PageRows rows) {
+        long body = rows instanceof PageView v && rows.offHeapBytes() == 0 ? v.bodyBytes() : 0;
+        return (int) Math.min(Integer.MAX_VALUE, rows.heapBytes() + rows.offHeapBytes() + body);
     }
 
     /** Parses the page header at {@code offset} of {@code bytes} (at most {@code length} bytes long). */
@@ -81,7 +82,14 @@ final class PageDecoder {
             DictionaryPage page = new DictionaryPage(
                     BytesInput.from(body), body.length, size, org.apache.parquet.column.Encoding.PLAIN);
             Dictionary dict = org.apache.parquet.column.Encoding.PLAIN.initDictionary(leaf.descriptor(), page);
-            Object values = newArray(leaf.type(), size);
+            Object values = switch (leaf.type()) {
+                case INT32 -> new int[size];
+                case INT64 -> new long[size];
+                case FLOAT -> new float[size];
+                case DOUBLE -> new double[size];
+                case BOOLEAN -> new boolean[size];
+                default -> new byte[size][];
+            };
             for (int i = 0; i < size; i++) {
                 switch (leaf.type()) {
                     case INT32 -> ((int[]) values)[i] = dict.decodeToInt(i);
@@ -92,208 +100,90 @@ final class PageDecoder {
                     default -> ((byte[][]) values)[i] = dict.decodeToBinary(i).getBytes();
                 }
             }
-            DecodedPage sized = new DecodedPage(0, size, null, values);
-            return new Dict(values, size, sized.weight);
+            return new Dict(values, size, (int) Math.min(Integer.MAX_VALUE, 64L + ArrayRows.weight(values, size)));
         } catch (IOException | RuntimeException e) {
             throw corrupt(object, "dictionary of " + leaf.name(), e);
         }
     }
 
     /**
-     * Decodes a data page; {@code bytes} holds the whole page, header first.
+     * Parses and checks a data page (header, sizes, checksum, counts against {@code expectedRows}) without
+     * decompressing its body; {@code bytes} holds the whole page, header first.
      *
      * @param firstRow the page's first row within its row group
      * @param expectedRows the rows the offset index gives the page, or -1 if unknown
      */
-    static DecodedPage data(
+    static RawPage open(
             String object,
             Schema.Leaf leaf,
             CompressionCodec codec,
             byte[] bytes,
-            @Nullable Dict dict,
             long firstRow,
             int expectedRows,
             Limits limits) {
         Header h = header(object, bytes, 0, bytes.length);
         PageHeader header = h.header();
-        Page page = new Page(object, leaf, codec, bytes, h, dict, firstRow, expectedRows, limits);
-        try {
-            if (header.getType() == PageType.DATA_PAGE && header.isSetData_page_header()) {
-                return v1(page);
+        if (header.getType() == PageType.DATA_PAGE && header.isSetData_page_header()) {
+            DataPageHeader d =
+                    CorruptParquetException.required(object, header.getData_page_header(), "data page header");
+            int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
+            checkSizes(object, bytes, h, limits);
+            verifyCrc(object, bytes, h);
+            Encoding values = known(object, d.getEncoding());
+            Encoding levels = leaf.maxDefinition() > 0 ? known(object, d.getDefinition_level_encoding()) : Encoding.RLE;
+            RawPage.check(object, leaf, values);
+            return new RawPage(object, leaf, codec, bytes, h, firstRow, n, values, levels, false, 0, 0, true, limits);
+        }
+        if (header.getType() == PageType.DATA_PAGE_V2 && header.isSetData_page_header_v2()) {
+            DataPageHeaderV2 d =
+                    CorruptParquetException.required(object, header.getData_page_header_v2(), "data page v2 header");
+            int n = count(object, leaf, d.getNum_values(), expectedRows, limits);
+            if (d.getNum_rows() != n) {
+                throw new CorruptParquetException(
+                        object,
+                        "flat column " + leaf.name() + " page has " + n + " values but " + d.getNum_rows() + " rows");
             }
-            if (header.getType() == PageType.DATA_PAGE_V2 && header.isSetData_page_header_v2()) {
-                return v2(page);
+            checkSizes(object, bytes, h, limits);
+            int rl = d.getRepetition_levels_byte_length();
+            int dl = d.getDefinition_levels_byte_length();
+            int compressed = header.getCompressed_page_size();
+            int uncompressed = header.getUncompressed_page_size();
+            if (rl < 0 || dl < 0 || (long) rl + dl > compressed || (long) rl + dl > uncompressed) {
+                throw new CorruptParquetException(
+                        object, "page v2 levels of " + ((long) rl + dl) + " bytes do not fit the page");
             }
-        } catch (CorruptParquetException | UnsupportedParquetException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(object, "page of " + leaf.name() + " at row " + firstRow, e);
+            verifyCrc(object, bytes, h);
+            Encoding values = known(object, d.getEncoding());
+            RawPage.check(object, leaf, values);
+            boolean compressedValues = !d.isSetIs_compressed() || d.isIs_compressed();
+            return new RawPage(
+                    object,
+                    leaf,
+                    codec,
+                    bytes,
+                    h,
+                    firstRow,
+                    n,
+                    values,
+                    Encoding.RLE,
+                    true,
+                    rl,
+                    dl,
+                    compressedValues,
+                    limits);
         }
         throw new CorruptParquetException(
                 object, "expected a data page of " + leaf.name() + ", found " + header.getType());
     }
 
-    private static DecodedPage v1(Page p) throws IOException {
-        String object = p.object;
-        Schema.Leaf leaf = p.leaf;
-        byte[] bytes = p.bytes;
-        Header h = p.h;
-        DataPageHeader d =
-                CorruptParquetException.required(object, h.header().getData_page_header(), "data page header");
-        int n = count(object, leaf, d.getNum_values(), p.expectedRows, p.limits);
-        byte[] body = body(object, p.codec, bytes, h, p.limits);
-        ByteBufferInputStream in = ByteBufferInputStream.wrap(ByteBuffer.wrap(body));
-        ValuesReader levels = null;
-        if (leaf.maxDefinition() > 0) {
-            levels = encoding(object, d.getDefinition_level_encoding())
-                    .getValuesReader(leaf.descriptor(), ValuesType.DEFINITION_LEVEL);
-            levels.initFromPage(n, in);
+    private static Encoding known(String object, @Nullable Encoding encoding) {
+        if (encoding == null) {
+            throw new CorruptParquetException(object, "page without an encoding");
         }
-        ValuesReader values = values(object, leaf, d.getEncoding(), p.dict);
-        values.initFromPage(n, in);
-        ValuesReader defs = levels;
-        return fill(leaf, p.firstRow, n, defs == null ? null : defs::readInteger, values, p.dict);
+        return encoding;
     }
 
-    private static DecodedPage v2(Page p) throws IOException {
-        String object = p.object;
-        Schema.Leaf leaf = p.leaf;
-        byte[] bytes = p.bytes;
-        Header h = p.h;
-        PageHeader header = h.header();
-        DataPageHeaderV2 d =
-                CorruptParquetException.required(object, header.getData_page_header_v2(), "data page v2 header");
-        int n = count(object, leaf, d.getNum_values(), p.expectedRows, p.limits);
-        if (d.getNum_rows() != n) {
-            throw new CorruptParquetException(
-                    object,
-                    "flat column " + leaf.name() + " page has " + n + " values but " + d.getNum_rows() + " rows");
-        }
-        int compressed = header.getCompressed_page_size();
-        int uncompressed = header.getUncompressed_page_size();
-        int rl = d.getRepetition_levels_byte_length();
-        int dl = d.getDefinition_levels_byte_length();
-        checkSizes(object, bytes, h, p.limits);
-        if (rl < 0 || dl < 0 || rl + dl > compressed || rl + dl > uncompressed) {
-            throw new CorruptParquetException(object, "page v2 levels of " + (rl + dl) + " bytes do not fit the page");
-        }
-        verifyCrc(object, bytes, h);
-        int levelsAt = h.bodyOffset() + rl;
-        LevelSource defs = null;
-        if (leaf.maxDefinition() > 0) {
-            RunLengthBitPackingHybridDecoder decoder = new RunLengthBitPackingHybridDecoder(
-                    BytesUtils.getWidthFromMaxInt(leaf.maxDefinition()), new ByteArrayInputStream(bytes, levelsAt, dl));
-            defs = decoder::readInt;
-        }
-        int valuesAt = levelsAt + dl;
-        int valuesCompressed = compressed - rl - dl;
-        int valuesSize = uncompressed - rl - dl;
-        byte[] body = !d.isSetIs_compressed() || d.isIs_compressed()
-                ? Codecs.decompress(object, p.codec, bytes, valuesAt, valuesCompressed, valuesSize)
-                : Codecs.decompress(
-                        object, CompressionCodec.UNCOMPRESSED, bytes, valuesAt, valuesCompressed, valuesSize);
-        ValuesReader values = values(object, leaf, d.getEncoding(), p.dict);
-        values.initFromPage(n, ByteBufferInputStream.wrap(ByteBuffer.wrap(body)));
-        return fill(leaf, p.firstRow, n, defs, values, p.dict);
-    }
-
-    /** One data page to decode, with what it is decoded against. */
-    private static final class Page {
-        final String object;
-        final Schema.Leaf leaf;
-        final CompressionCodec codec;
-        final byte[] bytes;
-        final Header h;
-        final @Nullable Dict dict;
-        final long firstRow;
-        final int expectedRows;
-        final Limits limits;
-
-        Page(
-                String object,
-                Schema.Leaf leaf,
-                CompressionCodec codec,
-                byte[] bytes,
-                Header h,
-                @Nullable Dict dict,
-                long firstRow,
-                int expectedRows,
-                Limits limits) {
-            this.object = object;
-            this.leaf = leaf;
-            this.codec = codec;
-            this.bytes = bytes;
-            this.h = h;
-            this.dict = dict;
-            this.firstRow = firstRow;
-            this.expectedRows = expectedRows;
-            this.limits = limits;
-        }
-    }
-
-    /** Where definition levels come from. */
-    private interface LevelSource {
-        int next() throws IOException;
-    }
-
-    private static DecodedPage fill(
-            Schema.Leaf leaf,
-            long firstRow,
-            int n,
-            @Nullable LevelSource defs,
-            ValuesReader reader,
-            @Nullable Dict dict)
-            throws IOException {
-        Object values = newArray(leaf.type(), n);
-        boolean[] nulls = null;
-        int max = leaf.maxDefinition();
-        Object dictValues = dict == null ? null : dict.values();
-        boolean byId = reader instanceof DictionaryValuesReader;
-        for (int i = 0; i < n; i++) {
-            if (defs != null && defs.next() != max) {
-                if (nulls == null) {
-                    nulls = new boolean[n];
-                }
-                nulls[i] = true;
-                continue;
-            }
-            if (byId && dictValues != null) {
-                int id = reader.readValueDictionaryId();
-                switch (leaf.type()) {
-                    case INT32 -> ((int[]) values)[i] = ((int[]) dictValues)[id];
-                    case INT64 -> ((long[]) values)[i] = ((long[]) dictValues)[id];
-                    case FLOAT -> ((float[]) values)[i] = ((float[]) dictValues)[id];
-                    case DOUBLE -> ((double[]) values)[i] = ((double[]) dictValues)[id];
-                    case BOOLEAN -> ((boolean[]) values)[i] = ((boolean[]) dictValues)[id];
-                    default -> ((byte[][]) values)[i] = ((byte[][]) dictValues)[id];
-                }
-                continue;
-            }
-            switch (leaf.type()) {
-                case INT32 -> ((int[]) values)[i] = reader.readInteger();
-                case INT64 -> ((long[]) values)[i] = reader.readLong();
-                case FLOAT -> ((float[]) values)[i] = reader.readFloat();
-                case DOUBLE -> ((double[]) values)[i] = reader.readDouble();
-                case BOOLEAN -> ((boolean[]) values)[i] = reader.readBoolean();
-                default -> ((byte[][]) values)[i] = reader.readBytes().getBytes();
-            }
-        }
-        if (leaf.type() == Type.FIXED_LEN_BYTE_ARRAY || leaf.type() == Type.INT96) {
-            int width = leaf.type() == Type.INT96
-                    ? 12
-                    : leaf.descriptor().getPrimitiveType().getTypeLength();
-            byte[][] b = (byte[][]) values;
-            for (int i = 0; i < n; i++) {
-                if (b[i] != null && b[i].length != width) {
-                    throw new IOException("fixed-length value of " + b[i].length + " bytes, not " + width);
-                }
-            }
-        }
-        return new DecodedPage(firstRow, n, nulls, values);
-    }
-
-    private static ValuesReader values(
-            String object, Schema.Leaf leaf, @Nullable Encoding encoding, @Nullable Dict dict) {
+    static ValuesReader values(String object, Schema.Leaf leaf, @Nullable Encoding encoding, @Nullable Dict dict) {
         org.apache.parquet.column.Encoding e = encoding(object, encoding);
         ColumnDescriptor descriptor = leaf.descriptor();
         if (e.usesDictionary()) {
@@ -311,7 +201,7 @@ final class PageDecoder {
         }
     }
 
-    private static org.apache.parquet.column.Encoding encoding(String object, @Nullable Encoding encoding) {
+    static org.apache.parquet.column.Encoding encoding(String object, @Nullable Encoding encoding) {
         if (encoding == null) {
             throw new CorruptParquetException(object, "page without an encoding");
         }
@@ -380,18 +270,7 @@ final class PageDecoder {
         }
     }
 
-    private static Object newArray(Type type, int n) {
-        return switch (type) {
-            case INT32 -> new int[n];
-            case INT64 -> new long[n];
-            case FLOAT -> new float[n];
-            case DOUBLE -> new double[n];
-            case BOOLEAN -> new boolean[n];
-            default -> new byte[n][];
-        };
-    }
-
-    private static CorruptParquetException corrupt(String object, String what, Exception e) {
+    static CorruptParquetException corrupt(String object, String what, Exception e) {
         return new CorruptParquetException(object, what + " does not decode: " + e, e);
     }
 

@@ -51,7 +51,7 @@ final class TableEngine implements AutoCloseable {
     final MetadataCache metadata;
 
     /** Decoded pages, bounded by {@code maxDecodedBytes}; null when that is 0. */
-    final @Nullable Cache<Lookup.PageRef, DecodedPage> decoded;
+    final @Nullable Cache<Lookup.PageRef, PageRows> decoded;
 
     /** The counters behind {@link #stats()}. */
     final LookupCounters counters = new LookupCounters();
@@ -70,7 +70,7 @@ final class TableEngine implements AutoCloseable {
                 ? null
                 : Caffeine.newBuilder()
                         .maximumWeight(config.maxDecodedBytes())
-                        .weigher((Lookup.PageRef k, DecodedPage v) -> v.weight)
+                        .weigher((Lookup.PageRef k, PageRows v) -> PageDecoder.weight(v))
                         .executor(config.executor())
                         .build();
     }

@@ -21,20 +21,19 @@ final class Values {
     private Values() {}
 
     /** Row {@code i} of {@code page} as a Java value, or {@code null}. */
-    static @Nullable Object of(String object, Schema.Leaf leaf, DecodedPage page, int i) {
+    static @Nullable Object of(String object, Schema.Leaf leaf, PageRows page, int i) {
         if (page.isNull(i)) {
             return null;
         }
-        Object v = page.values;
         try {
             return switch (leaf.type()) {
-                case BOOLEAN -> ((boolean[]) v)[i];
-                case FLOAT -> ((float[]) v)[i];
-                case DOUBLE -> ((double[]) v)[i];
-                case INT32 -> int32(leaf, ((int[]) v)[i]);
-                case INT64 -> int64(leaf, ((long[]) v)[i]);
-                case INT96 -> int96(((byte[][]) v)[i]);
-                default -> bytes(leaf, ((byte[][]) v)[i]);
+                case BOOLEAN -> page.bool(i);
+                case FLOAT -> page.float32(i);
+                case DOUBLE -> page.float64(i);
+                case INT32 -> int32(leaf, page.int32(i));
+                case INT64 -> int64(leaf, page.int64(i));
+                case INT96 -> int96(page.bytes(i));
+                default -> bytes(leaf, page.bytes(i));
             };
         } catch (java.time.DateTimeException | ArithmeticException e) {
             throw new CorruptParquetException(
@@ -88,7 +87,7 @@ final class Values {
                 yield new UUID(buf.getLong(), buf.getLong());
             }
             case FLOAT16 -> float16((short) ((b[0] & 0xff) | (b[1] << 8)));
-            default -> b.clone();
+            default -> b; // a new array already
         };
     }
 
