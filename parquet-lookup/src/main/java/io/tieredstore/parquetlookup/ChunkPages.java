@@ -81,7 +81,29 @@ final class ChunkPages implements Weighted {
     }
 
     /**
-     * The pages of a chunk from its offset index.
+     * Whether an offset index's first rows agree with a chunk of {@code rows} rows: page 0 starts at row 0, every
+     * later page starts after the one before (a page holds at least one row), and none starts at or past the end.
+     * An index that disagrees (some writers put first row 0 on every page) must not be used to find rows: the
+     * chunk's page headers say where pages start instead.
+     */
+    static boolean rowsAgree(OffsetIndex index, long rows) {
+        List<PageLocation> pages = index.getPage_locations();
+        if (pages == null || pages.isEmpty()) {
+            return true; // no pages: fromIndex decides whether that is corrupt
+        }
+        long previous = -1;
+        for (PageLocation l : pages) {
+            long first = l.getFirst_row_index();
+            if (previous < 0 ? first != 0 : first <= previous) {
+                return false;
+            }
+            previous = first;
+        }
+        return rows == 0 ? pages.size() == 1 : previous < rows;
+    }
+
+    /**
+     * The pages of a chunk from its offset index, whose rows the caller has checked with {@link #rowsAgree}.
      *
      * @param chunkStart where the chunk begins (its dictionary page, if any)
      * @param chunkEnd where it ends

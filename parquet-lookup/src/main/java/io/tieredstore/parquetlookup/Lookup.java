@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * re-reads on the next call, never a failure). The rounds run in order, one method each, every one skipped when
  * what it needs is cached:
  *
- *   footers          round 1: every object's footer
+ *   footers          round 1: footers of the objects the catalog names as candidates (opening those it has no
+ *                    summary of, in the round); summaries of versions that differ go back to the catalog
  *   prune            objects by their key range, row groups by their statistics (no reads)
  *   chunkPages       round 2: page maps of the key and projected chunks of every candidate row group
  *   blooms           round 2b: bloom filters of row groups whose key pages are not ordered
@@ -53,8 +54,12 @@ final class Lookup {
     private final MetadataCache metadata;
     private final @Nullable Cache<PageRef, PageRows> decoded;
     private final List<?> keys;
+    private final TableCatalog catalog;
+    // the call's objects are the catalog's candidates for any key, in table order: index f is position positions[f]
+    private final int[] positions;
+    private final int[][] perKey; // each key's candidates, as indexes f
     private final List<String> names;
-    private final ObjectVersion[] versions;
+    private final @Nullable ObjectVersion[] versions; // null until footers() for objects without a summary
     private final FileMeta[] files;
     private final Map<ObjectVersion, FileMeta> byVersion = new HashMap<>();
     private final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
@@ -77,19 +82,36 @@ final class Lookup {
         }
     };
 
-    /** A lookup of {@code keys} (none null) in {@code table}, of its objects as listed now, opened at their versions. */
+    /**
+     * A lookup of {@code keys} (none null) in {@code table}, of the objects of its catalog that may hold a key:
+     * those with a summary are opened at their current versions now, the others in the footer round.
+     */
     Lookup(TableEngine table, List<?> keys) {
         this.table = table;
         this.counters = table.counters;
         this.metadata = table.metadata;
         this.decoded = table.decoded;
         this.keys = keys;
-        this.names = table.objects();
-        this.versions = new ObjectVersion[names.size()];
-        for (int f = 0; f < versions.length; f++) {
-            versions[f] = table.config.store().open(table.config.bucket(), names.get(f));
+        this.catalog = table.catalog();
+        int[][] byKey = catalog.candidates(keys);
+        this.positions = TableCatalog.union(byKey);
+        this.perKey = new int[byKey.length][];
+        for (int q = 0; q < byKey.length; q++) {
+            perKey[q] = new int[byKey[q].length];
+            for (int i = 0; i < byKey[q].length; i++) {
+                perKey[q][i] = Arrays.binarySearch(positions, byKey[q][i]);
+            }
         }
-        this.files = new FileMeta[versions.length];
+        String[] called = new String[positions.length];
+        this.versions = new ObjectVersion[positions.length];
+        for (int f = 0; f < positions.length; f++) {
+            called[f] = catalog.names.get(positions[f]);
+            if (catalog.summary(positions[f]) != null) {
+                versions[f] = table.open(called[f]);
+            }
+        }
+        this.names = Arrays.asList(called);
+        this.files = new FileMeta[positions.length];
     }
 
     /** Runs the rounds and returns each key's rows, in the order of the keys. */
@@ -106,38 +128,61 @@ final class Lookup {
 
     /* -------------------- rounds -------------------- */
 
-    /** Round 1: the footer of every object. */
+    /**
+     * Round 1: the footers of the call's objects, opening those without a summary; then the catalog learns the
+     * summaries of versions it does not have (prune() prunes those objects by their new ranges).
+     */
     private void footers() {
-        Map<MetaKey.Footer, Function<ReadRound, FileMeta>> loads = new LinkedHashMap<>();
-        MetaKey.Footer[] refs = new MetaKey.Footer[versions.length];
-        for (int f = 0; f < versions.length; f++) {
+        List<Integer> loading = new ArrayList<>();
+        List<Function<ReadRound, FileMeta>> loads = new ArrayList<>();
+        for (int f = 0; f < files.length; f++) {
             ObjectVersion v = versions[f];
-            refs[f] = new MetaKey.Footer(v);
-            FileMeta cached = cached(refs[f]);
+            FileMeta cached = v == null ? null : cached(new MetaKey.Footer(v));
             if (cached != null) {
                 files[f] = cached;
             } else {
                 String name = names.get(f);
-                loads.put(refs[f], r -> table.loader.footer(r, v, name));
+                loading.add(f);
+                loads.add(r -> footer(r, v, name));
             }
         }
-        Map<MetaKey.Footer, FileMeta> loaded = new HashMap<>();
-        load(loads, loaded);
-        for (int f = 0; f < versions.length; f++) {
-            if (loads.containsKey(refs[f])) {
-                files[f] = Objects.requireNonNull(loaded.get(refs[f]));
-            }
-            byVersion.put(versions[f], files[f]);
+        List<FileMeta> loaded = round(loads);
+        for (int i = 0; i < loading.size(); i++) {
+            files[loading.get(i)] = loaded.get(i);
         }
+        List<TableCatalog.Loaded> changed = new ArrayList<>();
+        for (int f = 0; f < files.length; f++) {
+            FileMeta m = files[f];
+            versions[f] = m.version;
+            byVersion.put(m.version, m);
+            TableCatalog.Summary known = catalog.summary(positions[f]);
+            if (known == null || !known.isOf(m.version)) {
+                changed.add(new TableCatalog.Loaded(positions[f], TableCatalog.Summary.of(m), m.domain));
+            }
+        }
+        table.summarized(catalog.listing, changed);
+    }
+
+    /** The footer of {@code name} at {@code opened}, or (if null) at the version it opens at now; cached. */
+    private FileMeta footer(ReadRound r, @Nullable ObjectVersion opened, String name) {
+        ObjectVersion v = opened != null ? opened : table.open(name);
+        MetaKey.Footer ref = new MetaKey.Footer(v);
+        FileMeta m = opened != null ? null : cached(ref);
+        if (m == null) {
+            m = table.loader.footer(r, v, name);
+            metadata.put(ref, m);
+            counters.metadataLoads.increment();
+        }
+        return m;
     }
 
     /** Prunes objects by their key range and row groups by their statistics: one task per remaining row group. */
     private void prune() {
-        ObjectRanges ranges = table.ranges(versions, files);
+        int objects = catalog.names.size();
         for (int q = 0; q < keys.size(); q++) {
             Object key = keys.get(q);
-            int[] candidates = ranges.candidates(key);
-            counters.objectsPruned.add(files.length - candidates.length);
+            int[] candidates = perKey[q];
+            counters.objectsPruned.add(objects - candidates.length);
             for (int f : candidates) {
                 FileMeta m = files[f];
                 Object nk = m.domain.normalize(key);

@@ -37,8 +37,14 @@ final class LookupCounters {
     /** Rounds of reads during which the store went to the origin. */
     final LongAdder originRounds = new LongAdder();
 
-    /** A snapshot of every counter. */
-    LookupStats snapshot() {
+    /** Objects opened through the store. */
+    final LongAdder objectsOpened = new LongAdder();
+
+    /** Offset indexes not used because their rows contradict the pages. */
+    final LongAdder offsetIndexesDistrusted = new LongAdder();
+
+    /** A snapshot of every counter, with the catalog's current size. */
+    LookupStats snapshot(long catalogObjects, long catalogBytes) {
         return new LookupStats(
                 lookups.sum(),
                 rowsReturned.sum(),
@@ -50,6 +56,10 @@ final class LookupCounters {
                 decodedHits.sum(),
                 metadataLoads.sum(),
                 metadataHits.sum(),
-                originRounds.sum());
+                originRounds.sum(),
+                objectsOpened.sum(),
+                catalogObjects,
+                catalogBytes,
+                offsetIndexesDistrusted.sum());
     }
 }

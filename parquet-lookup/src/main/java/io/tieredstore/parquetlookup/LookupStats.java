@@ -16,6 +16,12 @@ package io.tieredstore.parquetlookup;
  * @param originRounds rounds of parallel reads in which some read of the lookup's own needed the origin (its
  *     pages fetched, or joined while another read fetched them): the origin round trips lookups waited for,
  *     exact also while other calls or other users of the store fetch at the same time
+ * @param objectsOpened objects opened through the store (by lookups and preload): a hot lookup opens only the
+ *     objects whose key range may hold its key
+ * @param catalogObjects objects of the table with a summary in the catalog (never evicted)
+ * @param catalogBytes an estimate of the bytes the catalog's summaries and range index hold
+ * @param offsetIndexesDistrusted offset indexes whose first rows contradict the pages (not starting at 0, not
+ *     ascending, past the row group), so that the chunk's page headers were walked instead
  */
 public record LookupStats(
         long lookups,
@@ -28,4 +34,8 @@ public record LookupStats(
         long decodedHits,
         long metadataLoads,
         long metadataHits,
-        long originRounds) {}
+        long originRounds,
+        long objectsOpened,
+        long catalogObjects,
+        long catalogBytes,
+        long offsetIndexesDistrusted) {}

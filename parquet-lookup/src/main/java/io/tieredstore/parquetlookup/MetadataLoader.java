@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
 import org.apache.parquet.format.BloomFilterAlgorithm;
 import org.apache.parquet.format.BloomFilterCompression;
@@ -29,7 +30,8 @@ import org.apache.parquet.format.Util;
 
 /*
  * Reads and parses a table's metadata from the store: footers, chunk page maps (from the offset and column
- * indexes, or by walking the page headers of a file without them), dictionaries and bloom filters. It keeps no
+ * indexes, or by walking the page headers of a file without them or whose offset index contradicts its pages),
+ * dictionaries and bloom filters. It keeps no
  * state but its settings: caching is the caller's (MetadataCache), and every read goes through the round it is
  * given, so that the caller knows which round went to the origin. Every length read from the file is checked
  * against the object and the caps before anything is allocated; bad bytes become CorruptParquetException.
@@ -56,8 +58,11 @@ final class MetadataLoader {
     private final int maxFooterBytes;
     private final PageDecoder.Limits limits;
 
-    /** A loader for the table {@code config} describes. */
-    MetadataLoader(LookupConfig config) {
+    private final LongAdder distrusted;
+
+    /** A loader for the table {@code config} describes, counting offset indexes it does not use in {@code distrusted}. */
+    MetadataLoader(LookupConfig config, LongAdder distrusted) {
+        this.distrusted = distrusted;
         this.bucket = config.bucket();
         this.keyColumn = config.keyColumn();
         this.columns = config.columns();
@@ -124,9 +129,16 @@ final class MetadataLoader {
             throw new CorruptParquetException(m.object, "column chunk of " + leaf.name() + " overruns the object");
         }
         try {
+            OffsetIndex offsets = null;
             if (cc.isSetOffset_index_offset() && cc.isSetOffset_index_length()) {
-                OffsetIndex offsets = Util.readOffsetIndex(new ByteArrayInputStream(
+                offsets = Util.readOffsetIndex(new ByteArrayInputStream(
                         index(r, m, cc.getOffset_index_offset(), cc.getOffset_index_length())));
+                if (!ChunkPages.rowsAgree(offsets, m.rows(rg))) {
+                    distrusted.increment(); // its rows contradict the pages: walk the page headers instead
+                    offsets = null;
+                }
+            }
+            if (offsets != null) {
                 ColumnIndex pages = null;
                 if (key && m.statisticsUsable() && cc.isSetColumn_index_offset() && cc.isSetColumn_index_length()) {
                     pages = Util.readColumnIndex(new ByteArrayInputStream(

@@ -9,6 +9,7 @@ import io.tieredstore.core.TieredStore;
 import io.tieredstore.core.internal.DaemonThreads;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,9 +70,36 @@ public final class ParquetLookup implements AutoCloseable {
         return engine.objects();
     }
 
-    /** Lists the table's prefix again (an explicit list stays as it is) and returns the objects. */
+    /**
+     * Lists the table's prefix again (an explicit list stays as it is) and returns the objects. Only the listing
+     * is read: objects whose ETag and size are unchanged keep their catalog summary; new and changed objects are
+     * read by the next lookup that may need them, or by {@link #preload()}.
+     */
     public List<String> refresh() {
         return engine.refresh();
+    }
+
+    /**
+     * Loads, in the background on the lookup's executor, every object's footer and the page maps of the key and
+     * projected columns of every row group (bloom filters too where lookups consult them), and fills the catalog,
+     * with at most {@value Builder#DEFAULT_PRELOAD_CONCURRENCY} reads in flight; see {@link #preload(int)}.
+     */
+    public CompletableFuture<PreloadResult> preload() {
+        return preload(Builder.DEFAULT_PRELOAD_CONCURRENCY);
+    }
+
+    /**
+     * Loads, in the background, what {@link #preload()} loads with at most {@code concurrency} reads in flight,
+     * so that a service can warm up before it takes traffic. Lookups meanwhile stay correct. The future completes
+     * with what was loaded and, per object that failed, its typed exception (the other objects still load); it
+     * fails only if the table cannot be listed or the lookup is closed. Metadata beyond {@code maxMetadataBytes}
+     * is evicted as usual (later lookups read it again); the catalog's per-object summaries are never evicted.
+     *
+     * @throws IllegalArgumentException if {@code concurrency} is not positive
+     */
+    public CompletableFuture<PreloadResult> preload(int concurrency) {
+        requireArgument(concurrency > 0, "concurrency must be positive: %s", concurrency);
+        return engine.preload(concurrency);
     }
 
     /** A snapshot of the counters. */
@@ -101,6 +129,9 @@ public final class ParquetLookup implements AutoCloseable {
 
         /** The default cap on a page, compressed or not. */
         public static final int DEFAULT_MAX_PAGE_BYTES = 64 << 20;
+
+        /** Reads in flight during {@link ParquetLookup#preload()}: half the default executor's threads. */
+        public static final int DEFAULT_PRELOAD_CONCURRENCY = 8;
 
         /** Threads of the default executor: enough for one round of reads of a few keys in flight at once. */
         static final int DEFAULT_THREADS = 16;

@@ -5,10 +5,16 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -17,15 +23,21 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /*
  * The lookup engine behind ParquetLookup: what outlives one call.
  *
- * Parts: the table's object list (fixed, or listed under a prefix and relisted by refresh()), the metadata cache
- * (MetadataCache: footers, chunk page maps, dictionaries, bloom filters), the decoded-page cache, the counters,
- * the executor, the MetadataLoader that parses metadata from the store, and the key ranges of the objects at
- * the versions last read (ObjectRanges). Each getAll runs a Lookup, which holds what that call loaded and has
- * one method per round; an object that changed while it was being read is invalidated and the call is run once
- * more, at the new version.
+ * Parts: the table's catalog (TableCatalog: the object list, fixed or listed under a prefix and relisted by
+ * refresh(), with a never-evicted summary per object of its version and key range, and an index over the ranges),
+ * the metadata cache (MetadataCache: footers, chunk page maps, dictionaries, bloom filters), the decoded-page cache,
+ * the counters, the executor, and the MetadataLoader that parses metadata from the store. Each getAll runs a Lookup,
+ * which holds what that call loaded and has one method per round; an object that changed while it was being read
+ * is invalidated and the call is run once more, at the new version. preload() (Preloader) fills the catalog and the
+ * metadata cache ahead of lookups.
+ *
+ * Catalog: an immutable snapshot swapped atomically. A lookup takes the snapshot, opens only the objects it names
+ * as candidates (and those without a summary), and hands back the summaries of versions it read that differ;
+ * refresh() relists and keeps the summaries whose ETag and size still match, so it costs one listing, not a read
+ * per object. A summary read under an older listing is dropped, not applied.
  *
  * Rounds: a batch of keys is answered in at most four rounds of parallel reads (ReadRound), each skipped when its
- * data is cached: (1) footers of every object; (2) per candidate row group, the key chunk's offset and column
+ * data is cached: (1) footers of the candidate objects; (2) per candidate row group, the key chunk's offset and column
  * indexes and the projected chunks' offset indexes (or, without a page index, the chunks' page headers, and for
  * the key the decoded pages themselves); (2b) bloom filters of row groups whose key pages are not ordered; (3) the
  * candidate key pages together with, when a key has at most PREFETCH_PAGES candidate pages and a key page is not
@@ -56,15 +68,18 @@ final class TableEngine implements AutoCloseable {
     /** The counters behind {@link #stats()}. */
     final LookupCounters counters = new LookupCounters();
 
-    private volatile @Nullable List<String> objects;
-    private volatile @Nullable ObjectRanges ranges;
+    private final AtomicReference<@Nullable TableCatalog> catalog = new AtomicReference<>();
+    private final AtomicLong listings = new AtomicLong();
 
     /** An engine over the table {@code config} names; reads nothing yet. */
     TableEngine(LookupConfig config) {
         this.config = config;
         this.limits = config.limits();
-        this.loader = new MetadataLoader(config);
-        this.objects = config.objects();
+        this.loader = new MetadataLoader(config, counters.offsetIndexesDistrusted);
+        List<String> fixed = config.objects();
+        if (fixed != null) {
+            catalog.set(TableCatalog.empty(listings.incrementAndGet(), fixed));
+        }
         this.metadata = new MetadataCache(config.maxMetadataBytes(), config.executor());
         this.decoded = config.maxDecodedBytes() == 0
                 ? null
@@ -82,36 +97,112 @@ final class TableEngine implements AutoCloseable {
 
     /** The table's objects as of the last listing (listing them now if never listed). */
     List<String> objects() {
-        List<String> known = objects;
-        return known != null ? known : refresh();
+        return catalog().names;
     }
 
-    /** Lists the table's prefix again (a fixed list stays as it is) and returns the objects. */
+    /** The current catalog (listing the table now if it was never listed). */
+    TableCatalog catalog() {
+        TableCatalog known = catalog.get();
+        if (known != null) {
+            return known;
+        }
+        refresh();
+        return Objects.requireNonNull(catalog.get());
+    }
+
+    /**
+     * Lists the table's prefix again (a fixed list stays as it is) and returns the objects. Summaries of objects
+     * whose ETag and size match the listing are kept; changed objects are invalidated in the store and, like new
+     * ones, summarized when a lookup or preload next reads them; removed objects are dropped.
+     */
     List<String> refresh() {
         S3Client lister = config.lister();
         String prefix = config.prefix();
         if (lister == null || prefix == null) {
-            return Objects.requireNonNull(objects);
+            return Objects.requireNonNull(catalog.get()).names;
         }
-        List<String> keys = new ArrayList<>();
+        Map<String, S3Object> listed = new TreeMap<>();
         for (S3Object o : lister.listObjectsV2Paginator(ListObjectsV2Request.builder()
                         .bucket(config.bucket())
                         .prefix(prefix)
                         .build())
                 .contents()) {
             if (o.key().endsWith(".parquet")) {
-                keys.add(o.key());
+                listed.put(o.key(), o);
             }
         }
-        keys.sort(Comparator.naturalOrder());
-        List<String> listed = List.copyOf(keys);
-        objects = listed;
-        return listed;
+        List<String> names = List.copyOf(listed.keySet());
+        long listing = listings.incrementAndGet();
+        Set<String> changed = new HashSet<>();
+        while (true) {
+            TableCatalog before = catalog.get();
+            Map<String, TableCatalog.Summary> kept = before == null ? Map.of() : before.byName();
+            Map<String, TableCatalog.Summary> still = new HashMap<>();
+            for (Map.Entry<String, TableCatalog.Summary> e : kept.entrySet()) {
+                S3Object now = listed.get(e.getKey());
+                if (now == null) {
+                    continue; // removed
+                }
+                if (sameVersion(e.getValue(), now)) {
+                    still.put(e.getKey(), e.getValue());
+                } else {
+                    changed.add(e.getKey());
+                }
+            }
+            TableCatalog next =
+                    before == null ? TableCatalog.empty(listing, names) : before.relisted(listing, names, still);
+            if (catalog.compareAndSet(before, next)) {
+                break;
+            }
+        }
+        for (String key : changed) {
+            config.store().invalidate(config.bucket(), key);
+        }
+        return names;
+    }
+
+    /**
+     * Whether a listed object is the version a summary was read at: same size and same ETag. The store records
+     * S3's ETag as the HEAD returns it, quotes included, and so does the listing; quotes are ignored on both sides
+     * so that an origin or a listing that strips them still matches.
+     */
+    static boolean sameVersion(TableCatalog.Summary s, S3Object listed) {
+        Long size = listed.size();
+        String eTag = listed.eTag();
+        return size != null
+                && size == s.length()
+                && eTag != null
+                && unquoted(eTag).equals(unquoted(s.version()));
+    }
+
+    private static String unquoted(String tag) {
+        return tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")
+                ? tag.substring(1, tag.length() - 1)
+                : tag;
+    }
+
+    /** Applies summaries read under listing {@code readUnder} to the catalog (dropped if the table was relisted). */
+    void summarized(long readUnder, List<TableCatalog.Loaded> loaded) {
+        if (!loaded.isEmpty()) {
+            catalog.updateAndGet(c -> c == null ? null : c.with(readUnder, loaded));
+        }
+    }
+
+    /** Opens {@code name} through the store at the version its consistency policy allows, counting it. */
+    ObjectVersion open(String name) {
+        counters.objectsOpened.increment();
+        return config.store().open(config.bucket(), name);
+    }
+
+    /** Loads every object's footer and page indexes in the background; see {@link ParquetLookup#preload(int)}. */
+    CompletableFuture<PreloadResult> preload(int concurrency) {
+        return new Preloader(this, concurrency).start();
     }
 
     /** A snapshot of the counters. */
     LookupStats stats() {
-        return counters.snapshot();
+        TableCatalog c = catalog.get();
+        return counters.snapshot(c == null ? 0 : c.summarized(), c == null ? 0 : c.bytes());
     }
 
     /** Drops the caches and closes the executor if it is the engine's own. */
@@ -143,16 +234,5 @@ final class TableEngine implements AutoCloseable {
             config.store().invalidate(id.bucket(), id.key());
             return new Lookup(this, keys).run();
         }
-    }
-
-    /** The key ranges of {@code files} at {@code versions}, reused while the versions stay the same. */
-    ObjectRanges ranges(ObjectVersion[] versions, FileMeta[] files) {
-        ObjectRanges known = ranges;
-        if (known != null && known.isOf(versions)) {
-            return known;
-        }
-        ObjectRanges built = ObjectRanges.of(versions, files);
-        ranges = built;
-        return built;
     }
 }
