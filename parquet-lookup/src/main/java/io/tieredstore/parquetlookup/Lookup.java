@@ -1,6 +1,5 @@
 package io.tieredstore.parquetlookup;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import io.tieredstore.core.ObjectVersion;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,14 +32,16 @@ import org.jspecify.annotations.Nullable;
  *   projectedPages   round 4: projected pages holding matching rows that the prefetch did not cover
  *   assemble         the rows, in table order
  *
- * Pages are decoded on the calling thread; the executor only runs reads and the parsing of metadata.
+ * Pages are decompressed on the calling thread, into the page cache when it has room, and read by row in place;
+ * the executor only runs reads and the parsing of metadata. Pages taken from the cache are retained by the call
+ * and released when it ends, after every value was copied into a Java object.
  * Not thread-safe: one instance serves one call on one thread (its rounds' tasks write only concurrent maps).
  */
 final class Lookup {
     /** Above this many candidate key pages per row group, projected pages are read after the key pages. */
     static final int PREFETCH_PAGES = 2;
 
-    /** One page of one column chunk of one object version: the key of the decoded-page cache. */
+    /** One page of one column chunk of one object version: the key of the page cache. */
     record PageRef(ObjectVersion version, int rowGroup, int chunk, int page) {}
 
     /** One key in one row group of one object. */
@@ -52,7 +53,7 @@ final class Lookup {
     private final TableEngine table;
     private final LookupCounters counters;
     private final MetadataCache metadata;
-    private final @Nullable Cache<PageRef, PageRows> decoded;
+    private final PageCache cache;
     private final List<?> keys;
     private final TableCatalog catalog;
     // the call's objects are the catalog's candidates for any key, in table order: index f is position positions[f]
@@ -64,6 +65,7 @@ final class Lookup {
     private final Map<ObjectVersion, FileMeta> byVersion = new HashMap<>();
     private final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
     private final Map<PageRef, PageRows> pages = new ConcurrentHashMap<>();
+    private final List<PageCache.Entry> held = new ArrayList<>(); // retained by this call, released when it ends
     private final Map<MetaKey.Dictionary, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
     private final Map<MetaKey.Bloom, KeyBloom> blooms = new ConcurrentHashMap<>();
     private final List<Task> tasks = new ArrayList<>();
@@ -72,8 +74,8 @@ final class Lookup {
     private final MetadataLoader.Sink sink = new MetadataLoader.Sink() {
         @Override
         public void page(PageRef ref, PageRows page) {
-            counters.pagesDecoded.increment();
-            keep(ref, page);
+            counters.pagesDecompressed.increment();
+            pages.put(ref, page); // read from the heap by this call only: the next reads the page into the cache
         }
 
         @Override
@@ -90,7 +92,7 @@ final class Lookup {
         this.table = table;
         this.counters = table.counters;
         this.metadata = table.metadata;
-        this.decoded = table.decoded;
+        this.cache = table.pageCache;
         this.keys = keys;
         this.catalog = table.catalog();
         int[][] byKey = catalog.candidates(keys);
@@ -116,14 +118,21 @@ final class Lookup {
 
     /** Runs the rounds and returns each key's rows, in the order of the keys. */
     List<LookupResult> run() {
-        footers();
-        prune();
-        chunkPages();
-        blooms();
-        keyPages();
-        findRows();
-        projectedPages();
-        return assemble();
+        try {
+            footers();
+            prune();
+            chunkPages();
+            blooms();
+            keyPages();
+            findRows();
+            projectedPages();
+            return assemble(); // every value is a Java object by now: nothing of a cached page escapes the call
+        } finally {
+            for (PageCache.Entry e : held) {
+                e.release();
+            }
+            held.clear();
+        }
     }
 
     /* -------------------- rounds -------------------- */
@@ -264,8 +273,8 @@ final class Lookup {
             for (int page : candidates) {
                 PageRef keyPage = new PageRef(m.version, t.rowGroup(), m.key.chunk(), page);
                 wanted.add(keyPage);
-                // prefetch only to save a round trip: a key page already decoded tells us the rows at once
-                if (candidates.length <= PREFETCH_PAGES && !decodedAlready(keyPage)) {
+                // prefetch only to save a round trip: a key page already read tells us the rows at once
+                if (candidates.length <= PREFETCH_PAGES && !pageAt(keyPage)) {
                     long from = kc.firstRow[page];
                     long to = from + kc.rowsOf(page);
                     if (to > from) {
@@ -402,32 +411,20 @@ final class Lookup {
                 chunk(m, x.rowGroup(), leaf).pageOf(x.row()));
     }
 
-    /** Keeps a decoded page for this call and, while the bound allows, for later calls. */
-    private void keep(PageRef ref, PageRows page) {
-        pages.put(ref, page);
-        if (decoded != null) {
-            decoded.put(ref, page);
-        }
-    }
-
     /** Keeps a decoded dictionary for this call and, while the bound allows, for later calls. */
     private void keep(MetaKey.Dictionary ref, PageDecoder.Dict dict) {
         dicts.put(ref, dict);
         metadata.put(ref, dict);
     }
 
-    /** Reads the bytes of every wanted page not yet decoded, and their dictionaries, in one round; decodes them. */
+    /** Reads the bytes of every wanted page not yet at hand, and their dictionaries, in one round; opens them. */
     private void fetchPages(Set<PageRef> wanted) {
         List<PageRef> reads = new ArrayList<>();
         for (PageRef ref : wanted) {
             if (pages.containsKey(ref)) {
                 continue;
             }
-            PageRows hit = decoded == null ? null : decoded.getIfPresent(ref);
-            if (hit != null) {
-                counters.decodedHits.increment();
-                pages.put(ref, hit);
-            } else {
+            if (!cachedPage(ref)) {
                 reads.add(ref);
             }
         }
@@ -466,31 +463,35 @@ final class Lookup {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
             ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
             PageDecoder.Dict dict = dicts.get(new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk()));
-            PageRows page = PageDecoder.open(
-                            m.object,
-                            m.leaf(ref.chunk()),
-                            c.codec,
-                            bytes.get(i),
-                            c.firstRow[ref.page()],
-                            c.rowsOf(ref.page()),
-                            table.limits)
-                    .rows(dict);
-            counters.pagesDecoded.increment();
-            keep(ref, page);
+            RawPage raw = PageDecoder.open(
+                    m.object,
+                    m.leaf(ref.chunk()),
+                    c.codec,
+                    bytes.get(i),
+                    c.firstRow[ref.page()],
+                    c.rowsOf(ref.page()),
+                    table.limits);
+            PageCache.Entry e = cache.fill(ref, raw, dict);
+            held.add(e);
+            counters.pagesDecompressed.increment();
+            pages.put(ref, e.rows);
         }
     }
 
-    /** Whether a page is decoded, in this call or in the cache (which it is then taken from). */
-    private boolean decodedAlready(PageRef ref) {
-        if (pages.containsKey(ref)) {
-            return true;
-        }
-        PageRows hit = decoded == null ? null : decoded.getIfPresent(ref);
-        if (hit == null) {
+    /** Whether a page is read already, by this call or into the page cache (then taken from it). */
+    private boolean pageAt(PageRef ref) {
+        return pages.containsKey(ref) || cachedPage(ref);
+    }
+
+    /** Takes {@code ref} from the page cache for this call, if it is there. */
+    private boolean cachedPage(PageRef ref) {
+        PageCache.Entry e = cache.acquire(ref);
+        if (e == null) {
             return false;
         }
-        counters.decodedHits.increment();
-        pages.put(ref, hit);
+        held.add(e);
+        counters.pageCacheHits.increment();
+        pages.put(ref, e.rows);
         return true;
     }
 

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * @param keyColumn the key column's name
  * @param columns the projected columns' names, in row order
  * @param maxMetadataBytes the bound on cached metadata
- * @param maxDecodedBytes the bound on decoded pages (0: none kept)
+ * @param maxDecompressedBytes the bound on the off-heap cache of decompressed pages (0: none kept)
  * @param maxFooterBytes the largest footer (and page index or bloom filter header) accepted
  * @param maxPageBytes the largest page accepted, compressed or not
  * @param executor where the reads of a round run in parallel
@@ -33,7 +33,7 @@ record LookupConfig(
         String keyColumn,
         List<String> columns,
         long maxMetadataBytes,
-        long maxDecodedBytes,
+        long maxDecompressedBytes,
         int maxFooterBytes,
         int maxPageBytes,
         Executor executor,

@@ -22,11 +22,11 @@ final class LookupCounters {
     /** Row groups skipped by a bloom filter alone, per key. */
     final LongAdder bloomPrunes = new LongAdder();
 
-    /** Pages decompressed and decoded. */
-    final LongAdder pagesDecoded = new LongAdder();
+    /** Pages decompressed. */
+    final LongAdder pagesDecompressed = new LongAdder();
 
-    /** Pages served already decoded. */
-    final LongAdder decodedHits = new LongAdder();
+    /** Pages served from the page cache. */
+    final LongAdder pageCacheHits = new LongAdder();
 
     /** Metadata entries parsed from bytes. */
     final LongAdder metadataLoads = new LongAdder();
@@ -44,7 +44,7 @@ final class LookupCounters {
     final LongAdder offsetIndexesDistrusted = new LongAdder();
 
     /** A snapshot of every counter, with the catalog's current size. */
-    LookupStats snapshot(long catalogObjects, long catalogBytes) {
+    LookupStats snapshot(long catalogObjects, long catalogBytes, LookupStats.PageCacheStats pageCache) {
         return new LookupStats(
                 lookups.sum(),
                 rowsReturned.sum(),
@@ -52,14 +52,15 @@ final class LookupCounters {
                 rowGroupsPruned.sum(),
                 pagesPruned.sum(),
                 bloomPrunes.sum(),
-                pagesDecoded.sum(),
-                decodedHits.sum(),
+                pagesDecompressed.sum(),
+                pageCacheHits.sum(),
                 metadataLoads.sum(),
                 metadataHits.sum(),
                 originRounds.sum(),
                 objectsOpened.sum(),
                 catalogObjects,
                 catalogBytes,
-                offsetIndexesDistrusted.sum());
+                offsetIndexesDistrusted.sum(),
+                pageCache);
     }
 }

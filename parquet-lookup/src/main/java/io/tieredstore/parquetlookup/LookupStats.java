@@ -9,8 +9,8 @@ package io.tieredstore.parquetlookup;
  * @param rowGroupsPruned row groups skipped by statistics or a bloom filter, per key
  * @param pagesPruned key pages skipped by the column index, per key
  * @param bloomFilterPrunes row groups skipped by a bloom filter alone, per key
- * @param pagesDecoded pages decompressed and decoded (each is then kept while the decoded bound allows)
- * @param decodedHits pages served already decoded
+ * @param pagesDecompressed pages decompressed (each is then kept off the heap while the page cache's bound allows)
+ * @param pageCacheHits pages served from the page cache, already decompressed
  * @param metadataLoads footers, page indexes, bloom filters and dictionaries parsed from bytes
  * @param metadataHits the same, served from the metadata cache
  * @param originRounds rounds of parallel reads in which some read of the lookup's own needed the origin (its
@@ -22,6 +22,7 @@ package io.tieredstore.parquetlookup;
  * @param catalogBytes an estimate of the bytes the catalog's summaries and range index hold
  * @param offsetIndexesDistrusted offset indexes whose first rows contradict the pages (not starting at 0, not
  *     ascending, past the row group), so that the chunk's page headers were walked instead
+ * @param pageCache what the page cache holds now
  */
 public record LookupStats(
         long lookups,
@@ -30,12 +31,39 @@ public record LookupStats(
         long rowGroupsPruned,
         long pagesPruned,
         long bloomFilterPrunes,
-        long pagesDecoded,
-        long decodedHits,
+        long pagesDecompressed,
+        long pageCacheHits,
         long metadataLoads,
         long metadataHits,
         long originRounds,
         long objectsOpened,
         long catalogObjects,
         long catalogBytes,
-        long offsetIndexesDistrusted) {}
+        long offsetIndexesDistrusted,
+        PageCacheStats pageCache) {
+
+    /**
+     * What the cache of decompressed pages holds at one moment.
+     *
+     * @param pages pages held
+     * @param rows rows of the pages held
+     * @param offHeapBytes off-heap bytes of the blocks given out: the pages held (each in a power-of-two block)
+     *     and pages evicted while a lookup still reads them
+     * @param reservedBytes off-heap bytes reserved, in arenas (never more than {@code maxDecompressedBytes})
+     * @param heapBytes heap bytes of the pages' small tables (and of pages of encodings read whole)
+     * @param declined pages read on the heap for one call because no block could be had (cache full of pages being
+     *     read, fragmented, too small, or off)
+     */
+    public record PageCacheStats(
+            long pages, long rows, long offHeapBytes, long reservedBytes, long heapBytes, long declined) {
+        /** Off-heap bytes per cached row, or 0 when none is cached. */
+        public double offHeapBytesPerRow() {
+            return rows == 0 ? 0 : (double) offHeapBytes / rows;
+        }
+
+        /** Heap bytes per cached row, or 0 when none is cached. */
+        public double heapBytesPerRow() {
+            return rows == 0 ? 0 : (double) heapBytes / rows;
+        }
+    }
+}

@@ -101,6 +101,11 @@ final class PageMemory {
         return arenaBytes;
     }
 
+    /** The bytes that can be reserved: the capacity in whole arenas. */
+    long usable() {
+        return capacity / arenaBytes * arenaBytes;
+    }
+
     /** The bound on the memory reserved. */
     long capacity() {
         return capacity;

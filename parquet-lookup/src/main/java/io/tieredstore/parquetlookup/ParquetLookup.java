@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * a {@link TieredStore}.
  *
  * <p>Footers, page indexes, bloom filters and dictionaries are cached per object version, bounded by bytes, and so
- * are decoded pages; a lookup prunes objects, row groups and pages by the key's statistics, then reads only the
+ * are decompressed pages, off the heap, read by row where they lie; a lookup prunes objects, row groups and pages by the key's statistics, then reads only the
  * key pages that may hold the key and the projected columns' pages holding the matching rows. Which version of
  * an object is read follows the store's consistency policy for its key: tables of immutable files are best
  * served with {@code ConsistencyPolicy.IMMUTABLE} for their prefix, which spares a HEAD per object per lookup.
@@ -121,8 +121,8 @@ public final class ParquetLookup implements AutoCloseable {
         /** The default bound on cached metadata. */
         public static final long DEFAULT_MAX_METADATA_BYTES = 64L << 20;
 
-        /** The default bound on decoded pages. */
-        public static final long DEFAULT_MAX_DECODED_BYTES = 64L << 20;
+        /** The default bound on the off-heap cache of decompressed pages (reserved as pages arrive). */
+        public static final long DEFAULT_MAX_DECOMPRESSED_BYTES = 256L << 20;
 
         /** The default cap on a footer (and on one page index or bloom filter header). */
         public static final int DEFAULT_MAX_FOOTER_BYTES = 16 << 20;
@@ -149,7 +149,7 @@ public final class ParquetLookup implements AutoCloseable {
         private @Nullable String keyColumn;
         private @Nullable List<String> columns;
         private long maxMetadataBytes = UNSET;
-        private long maxDecodedBytes = UNSET;
+        private long maxDecompressedBytes = UNSET;
         private int maxFooterBytes = UNSET;
         private int maxPageBytes = UNSET;
         private @Nullable Executor executor;
@@ -226,12 +226,18 @@ public final class ParquetLookup implements AutoCloseable {
             return this;
         }
 
-        /** The bound on decoded pages kept for hot lookups (default 64 MiB; 0 decodes every time). */
+        /**
+         * The bound on decompressed pages kept off the heap for hot lookups (default 256 MiB, reserved in 16 MiB
+         * arenas as pages arrive; under 4 KiB keeps none, so every lookup decompresses its pages again).
+         */
         @CanIgnoreReturnValue
-        public Builder maxDecodedBytes(long bytes) {
-            requireState(this.maxDecodedBytes == UNSET, "maxDecodedBytes was already set to %s", this.maxDecodedBytes);
-            requireArgument(bytes >= 0, "maxDecodedBytes must not be negative: %s", bytes);
-            this.maxDecodedBytes = bytes;
+        public Builder maxDecompressedBytes(long bytes) {
+            requireState(
+                    this.maxDecompressedBytes == UNSET,
+                    "maxDecompressedBytes was already set to %s",
+                    this.maxDecompressedBytes);
+            requireArgument(bytes >= 0, "maxDecompressedBytes must not be negative: %s", bytes);
+            this.maxDecompressedBytes = bytes;
             return this;
         }
 
@@ -290,7 +296,7 @@ public final class ParquetLookup implements AutoCloseable {
                     key,
                     cols,
                     maxMetadataBytes == UNSET ? DEFAULT_MAX_METADATA_BYTES : maxMetadataBytes,
-                    maxDecodedBytes == UNSET ? DEFAULT_MAX_DECODED_BYTES : maxDecodedBytes,
+                    maxDecompressedBytes == UNSET ? DEFAULT_MAX_DECOMPRESSED_BYTES : maxDecompressedBytes,
                     maxFooterBytes == UNSET ? DEFAULT_MAX_FOOTER_BYTES : maxFooterBytes,
                     maxPageBytes == UNSET ? DEFAULT_MAX_PAGE_BYTES : maxPageBytes,
                     run,

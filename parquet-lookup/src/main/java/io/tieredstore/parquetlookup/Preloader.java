@@ -41,11 +41,8 @@ final class Preloader {
         this.concurrency = concurrency;
         this.sink = new MetadataLoader.Sink() {
             @Override
-            public void page(Lookup.PageRef ref, DecodedPage page) {
-                table.counters.pagesDecoded.increment();
-                if (table.decoded != null) {
-                    table.decoded.put(ref, page);
-                }
+            public void page(Lookup.PageRef ref, PageRows page) {
+                table.counters.pagesDecompressed.increment(); // read to learn the pages' ranges; not cached
             }
 
             @Override

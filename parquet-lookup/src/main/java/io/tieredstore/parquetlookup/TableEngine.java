@@ -1,7 +1,5 @@
 package io.tieredstore.parquetlookup;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
@@ -62,8 +60,8 @@ final class TableEngine implements AutoCloseable {
     /** Parsed metadata, bounded by {@code maxMetadataBytes}. */
     final MetadataCache metadata;
 
-    /** Decoded pages, bounded by {@code maxDecodedBytes}; null when that is 0. */
-    final @Nullable Cache<Lookup.PageRef, PageRows> decoded;
+    /** Decompressed pages, off the heap, bounded by {@code maxDecompressedBytes}. */
+    final PageCache pageCache;
 
     /** The counters behind {@link #stats()}. */
     final LookupCounters counters = new LookupCounters();
@@ -81,13 +79,7 @@ final class TableEngine implements AutoCloseable {
             catalog.set(TableCatalog.empty(listings.incrementAndGet(), fixed));
         }
         this.metadata = new MetadataCache(config.maxMetadataBytes(), config.executor());
-        this.decoded = config.maxDecodedBytes() == 0
-                ? null
-                : Caffeine.newBuilder()
-                        .maximumWeight(config.maxDecodedBytes())
-                        .weigher((Lookup.PageRef k, PageRows v) -> PageDecoder.weight(v))
-                        .executor(config.executor())
-                        .build();
+        this.pageCache = new PageCache(config.maxDecompressedBytes());
     }
 
     /** The projected columns' names. */
@@ -202,16 +194,14 @@ final class TableEngine implements AutoCloseable {
     /** A snapshot of the counters. */
     LookupStats stats() {
         TableCatalog c = catalog.get();
-        return counters.snapshot(c == null ? 0 : c.summarized(), c == null ? 0 : c.bytes());
+        return counters.snapshot(c == null ? 0 : c.summarized(), c == null ? 0 : c.bytes(), pageCache.stats());
     }
 
     /** Drops the caches and closes the executor if it is the engine's own. */
     @Override
     public void close() {
         metadata.invalidateAll();
-        if (decoded != null) {
-            decoded.invalidateAll();
-        }
+        pageCache.close();
         AutoCloseable owned = config.ownedExecutor();
         if (owned != null) {
             try {

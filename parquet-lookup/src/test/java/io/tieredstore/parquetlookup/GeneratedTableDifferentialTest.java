@@ -272,7 +272,7 @@ class GeneratedTableDifferentialTest {
         } else {
             b.objects(c.objects().stream().map(Obj::key).toList());
         }
-        return b.build();
+        return LookupHarness.pageCache(b).build();
     }
 
     private static @Nullable Object variant(Object key) {

@@ -87,15 +87,34 @@ final class LookupHarness {
                 .build();
     }
 
-    /** A lookup builder over {@code objects} of the fixture's bucket. */
+    /** A lookup builder over {@code objects} of the fixture's bucket, its page cache as {@link #pageCache} says. */
     static ParquetLookup.Builder lookup(
             TieredStore store, S3Fixture s3, List<String> objects, String keyColumn, List<String> columns) {
-        return ParquetLookup.builder()
+        return pageCache(ParquetLookup.builder()
                 .store(store)
                 .bucket(s3.bucket())
                 .objects(objects)
                 .keyColumn(keyColumn)
-                .columns(columns);
+                .columns(columns));
+    }
+
+    /** System property choosing the differential tests' page cache: {@code default}, {@code off} or {@code tiny}. */
+    static final String PAGE_CACHE_PROPERTY = "tieredstore.pageCache";
+
+    /**
+     * Sets {@code b}'s page cache as {@value #PAGE_CACHE_PROPERTY} says: the default bound (unset), {@code off} (0:
+     * every lookup decompresses its pages again) or {@code tiny} (one 4 KiB block: smaller than most pages, which
+     * are then read on the heap, while the pages that fit are evicted by the next). The build runs the differential
+     * tests in all three.
+     */
+    static ParquetLookup.Builder pageCache(ParquetLookup.Builder b) {
+        String mode = System.getProperty(PAGE_CACHE_PROPERTY, "default");
+        return switch (mode) {
+            case "default" -> b;
+            case "off" -> b.maxDecompressedBytes(0);
+            case "tiny" -> b.maxDecompressedBytes(4096);
+            default -> fail(PAGE_CACHE_PROPERTY + " must be default, off or tiny, not " + mode);
+        };
     }
 
     /** Whether {@code t} is one of the lookup's typed errors for bad or unsupported input. */

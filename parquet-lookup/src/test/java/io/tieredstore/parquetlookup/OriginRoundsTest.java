@@ -79,7 +79,7 @@ class OriginRoundsTest {
                 callers.shutdownNow();
             }
             LookupStats after = lookup.stats();
-            assertTrue(after.pagesDecoded() > before.pagesDecoded(), "the lookups read pages: " + after);
+            assertTrue(after.pagesDecompressed() > before.pagesDecompressed(), "the lookups read pages: " + after);
             assertTrue(noise.fetches() > noiseBefore, "the store fetched other objects during the rounds");
             assertEquals(before.originRounds(), after.originRounds(), after.toString());
         }
@@ -207,7 +207,7 @@ class OriginRoundsTest {
                 .objects(List.of(TABLE))
                 .keyColumn(ParquetTable.KEY_COLUMN)
                 .columns(COLUMNS)
-                .maxDecodedBytes(0); // every lookup reads its pages (from a tier once cached)
+                .maxDecompressedBytes(0); // every lookup reads its pages (from a tier once cached)
     }
 
     /** A lookup whose executor makes the noise fetch before each task. */

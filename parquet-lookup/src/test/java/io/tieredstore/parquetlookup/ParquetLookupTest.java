@@ -167,7 +167,7 @@ class ParquetLookupTest {
             assertEquals(first, lookup.get(key));
             LookupStats after = lookup.stats();
             assertEquals(requests, s3.counters().totalRequests());
-            assertEquals(before.pagesDecoded(), after.pagesDecoded());
+            assertEquals(before.pagesDecompressed(), after.pagesDecompressed());
             assertEquals(before.originRounds(), after.originRounds());
         }
     }
@@ -179,7 +179,8 @@ class ParquetLookupTest {
                 .build();
         List<String> keys = List.of(upload(s3, t, "noindex.parquet"));
         try (TieredStore store = store(s3, new MapTier("map"));
-                ParquetLookup lookup = base(store, s3, keys).maxDecodedBytes(0).build()) {
+                ParquetLookup lookup =
+                        base(store, s3, keys).maxDecompressedBytes(0).build()) {
             for (long row = 0; row < t.rows(); row += 101) {
                 assertEquals(
                         expected(List.of(t), keys, t.key(row)),
@@ -189,7 +190,7 @@ class ParquetLookupTest {
             lookup.get(t.key(3_000));
             LookupStats after = lookup.stats();
             // no decoded-page cache: the one key page and one page per projected column
-            assertEquals(1 + COLUMNS.size(), after.pagesDecoded() - before.pagesDecoded(), after.toString());
+            assertEquals(1 + COLUMNS.size(), after.pagesDecompressed() - before.pagesDecompressed(), after.toString());
         }
     }
 
@@ -269,7 +270,8 @@ class ParquetLookupTest {
         Object key = before.key(1_000);
         // IMMUTABLE: the store keeps the old version, the origin answers 412, and the lookup re-reads once.
         try (TieredStore store = store(s3, new MapTier("map"));
-                ParquetLookup lookup = base(store, s3, keys).maxDecodedBytes(0).build()) {
+                ParquetLookup lookup =
+                        base(store, s3, keys).maxDecompressedBytes(0).build()) {
             assertEquals(expected(List.of(before), keys, key), lookup.get(key).rows());
             upload(s3, after, "moving.parquet");
             ((MapTier) lastTier()).clear();
