@@ -66,6 +66,11 @@ public final class ConsistencyPolicy {
         return ttlNanos == 0;
     }
 
+    /** Whether a version, once checked, is used for ever ({@link #IMMUTABLE}, with or without stale serving). */
+    public boolean checksOnce() {
+        return ttlNanos == Long.MAX_VALUE;
+    }
+
     /** How long a checked version may be used without checking again, in nanoseconds. */
     long ttlNanos() {
         return ttlNanos;

@@ -96,6 +96,12 @@ final class Lookup {
         this.keys = keys;
         this.catalog = table.catalog();
         int[][] byKey = catalog.candidates(keys);
+        int[] rechecked = table.rechecked(catalog);
+        if (rechecked.length > 0) { // their versions may have changed, and with them their ranges
+            for (int q = 0; q < byKey.length; q++) {
+                byKey[q] = TableCatalog.union(new int[][] {byKey[q], rechecked});
+            }
+        }
         this.positions = TableCatalog.union(byKey);
         this.perKey = new int[byKey.length][];
         for (int q = 0; q < byKey.length; q++) {
