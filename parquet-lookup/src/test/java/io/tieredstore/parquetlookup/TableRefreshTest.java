@@ -1,0 +1,230 @@
+package io.tieredstore.parquetlookup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.TieredStore;
+import io.tieredstore.testfixtures.S3Extension;
+import io.tieredstore.testfixtures.S3Fixture;
+import io.tieredstore.testfixtures.parquet.ParquetTable;
+import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
+import io.tieredstore.testfixtures.parquet.PartitionedTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * A table listed under a prefix in S3Mock: an overwritten object is seen by the next lookup and its catalog summary
+ * replaced; refresh() keeps the summaries of unchanged objects (their ETag and size match the listing) and drops
+ * removed ones, and added and changed objects are read on their next lookup; preload() loads every object so that
+ * lookups parse no metadata, and reports a corrupt object with its typed exception while the others load.
+ */
+@ExtendWith(S3Extension.class)
+class TableRefreshTest {
+    private static final List<String> COLUMNS =
+            ParquetTable.defaultColumns().stream().map(Column::name).limit(2).toList();
+    private static final long ROWS = 20;
+
+    /** Seven parts of 20 rows; the table starts with the first six. */
+    private static final PartitionedTable A = parts(21);
+
+    /** The same key ranges with other values. */
+    private static final PartitionedTable B = parts(99);
+
+    private static final List<byte[]> A_FILES = new ArrayList<>();
+    private static final List<byte[]> B_FILES = new ArrayList<>();
+
+    @BeforeAll
+    static void write(@TempDir Path dir) throws IOException {
+        for (Path p : A.writeTo(dir.resolve("a"))) {
+            A_FILES.add(Files.readAllBytes(p));
+        }
+        for (Path p : B.writeTo(dir.resolve("b"))) {
+            B_FILES.add(Files.readAllBytes(p));
+        }
+    }
+
+    @Test
+    void get_objectOverwrittenWithOtherKeys_isSeenByTheNextLookupAndItsSummaryReplaced(S3Fixture s3) {
+        upload(s3, 6);
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.STRICT, 64 << 10);
+                ParquetLookup lookup = lookup(store, s3)) {
+            long inPart2 = A.key(2 * ROWS + 5);
+            long inPart3 = A.key(3 * ROWS + 7);
+            LookupHarness.assertRows(List.of(row(A, name(2), 2 * ROWS + 5)), lookup.get(inPart2), "before");
+            put(s3, name(2), A_FILES.get(3)); // part 2 now holds part 3's rows
+            LookupHarness.assertRows(List.of(), lookup.get(inPart2), "the old range no longer holds the key");
+            // only a replaced summary makes object 2 a candidate for a key of part 3
+            LookupHarness.assertRows(
+                    List.of(row(A, name(2), 3 * ROWS + 7), row(A, name(3), 3 * ROWS + 7)),
+                    lookup.get(inPart3),
+                    "the new range");
+            assertEquals(6, lookup.stats().catalogObjects());
+        }
+    }
+
+    @Test
+    void refresh_keepsUnchangedSummariesDropsRemovedAndReadsAddedAndChanged(S3Fixture s3) {
+        upload(s3, 6);
+        // IMMUTABLE: without refresh() invalidating it, the store would keep serving part 4's old version
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = lookup(store, s3)) {
+            for (int p = 0; p < 6; p++) {
+                long g = p * ROWS + 3;
+                LookupHarness.assertRows(List.of(row(A, name(p), g)), lookup.get(A.key(g)), "part " + p);
+            }
+            assertEquals(6, lookup.stats().catalogObjects());
+            s3.s3().deleteObject(b -> b.bucket(s3.bucket()).key(name(1)));
+            put(s3, name(4), B_FILES.get(4));
+            put(s3, name(6), A_FILES.get(6));
+
+            assertEquals(List.of(name(0), name(2), name(3), name(4), name(5), name(6)), lookup.refresh());
+            assertEquals(4, lookup.stats().catalogObjects(), "parts 0, 2, 3 and 5 are unchanged");
+
+            LookupStats s = lookup.stats();
+            long g4 = 4 * ROWS + 3;
+            LookupHarness.assertRows(List.of(row(B, name(4), g4)), lookup.get(A.key(g4)), "changed part 4");
+            assertEquals(2, lookup.stats().objectsOpened() - s.objectsOpened(), "parts 4 and 6, not yet summarized");
+            long g6 = 6 * ROWS + 3;
+            LookupHarness.assertRows(List.of(row(A, name(6), g6)), lookup.get(A.key(g6)), "added part 6");
+            LookupHarness.assertRows(List.of(), lookup.get(A.key(ROWS + 3)), "removed part 1");
+
+            s = lookup.stats();
+            LookupHarness.assertRows(List.of(row(A, name(0), 3)), lookup.get(A.key(3)), "unchanged part 0");
+            assertEquals(1, lookup.stats().objectsOpened() - s.objectsOpened());
+            assertEquals(s.metadataLoads(), lookup.stats().metadataLoads(), "part 0's metadata is still cached");
+            assertEquals(6, lookup.stats().catalogObjects());
+        }
+    }
+
+    @Test
+    void preload_whileLookupsRun_thenLookupsLoadNoMetadata(S3Fixture s3) throws Exception {
+        List<ParquetTable> tables = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ParquetTable t = ParquetTable.builder()
+                    .rows(300)
+                    .columns(ParquetTable.defaultColumns().subList(0, 2))
+                    .keyOrder(i % 2 == 0 ? ParquetTable.KeyOrder.SORTED : ParquetTable.KeyOrder.SHUFFLED)
+                    .keyBloomFilter(i == 1)
+                    .dictionary(false) // lookups decode dictionaries, which preload does not read
+                    .pageRowLimit(50)
+                    .seed(40 + i)
+                    .build();
+            String name = String.format(java.util.Locale.ROOT, "p/t%d.parquet", i);
+            t.uploadTo(s3.s3(), s3.bucket(), name);
+            tables.add(t);
+            names.add(name);
+        }
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = ParquetLookup.builder()
+                        .store(store)
+                        .bucket(s3.bucket())
+                        .prefix(s3.s3(), "p/")
+                        .keyColumn(ParquetTable.KEY_COLUMN)
+                        .columns(COLUMNS)
+                        .build()) {
+            CompletableFuture<PreloadResult> preload = lookup.preload(2);
+            for (long key = 0; key < 40; key++) { // meanwhile, lookups stay exact
+                LookupHarness.assertRows(expected(tables, names, key), lookup.get(key), "during preload, key " + key);
+            }
+            PreloadResult r = preload.get(60, TimeUnit.SECONDS);
+            assertEquals(4, r.objects());
+            assertEquals(4, r.objectsLoaded());
+            assertEquals(List.of(), List.copyOf(r.failures().keySet()));
+            LookupStats loaded = lookup.stats();
+            assertEquals(4, loaded.catalogObjects());
+            for (long key = 0; key < 620; key += 3) {
+                LookupHarness.assertRows(expected(tables, names, key), lookup.get(key), "key " + key);
+            }
+            LookupStats after = lookup.stats();
+            assertEquals(loaded.metadataLoads(), after.metadataLoads(), after.toString());
+            assertTrue(after.metadataHits() > loaded.metadataHits());
+        }
+    }
+
+    @Test
+    void preload_corruptObject_isReportedTypedAndTheOthersLoad(S3Fixture s3) throws Exception {
+        upload(s3, 3);
+        byte[] good = A_FILES.get(5);
+        put(s3, "t/part-bad.parquet", Arrays.copyOf(good, good.length / 2));
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = lookup(store, s3)) {
+            PreloadResult r = lookup.preload().get(60, TimeUnit.SECONDS);
+            assertEquals(4, r.objects());
+            assertEquals(3, r.objectsLoaded());
+            assertEquals(List.of("t/part-bad.parquet"), List.copyOf(r.failures().keySet()));
+            assertInstanceOf(CorruptParquetException.class, r.failures().get("t/part-bad.parquet"));
+            assertEquals(3, lookup.stats().catalogObjects());
+        }
+    }
+
+    private static PartitionedTable parts(long seed) {
+        return PartitionedTable.builder()
+                .parts(7)
+                .rowsPerPart(ROWS)
+                .columns(ParquetTable.defaultColumns().subList(0, 2))
+                .codec(ParquetTable.Codec.SNAPPY)
+                .seed(seed)
+                .build();
+    }
+
+    private static ParquetLookup lookup(TieredStore store, S3Fixture s3) {
+        return ParquetLookup.builder()
+                .store(store)
+                .bucket(s3.bucket())
+                .prefix(s3.s3(), "t/")
+                .keyColumn(ParquetTable.KEY_COLUMN)
+                .columns(COLUMNS)
+                .build();
+    }
+
+    private static String name(int part) {
+        return "t/" + PartitionedTable.fileName(part);
+    }
+
+    private static void upload(S3Fixture s3, int parts) {
+        for (int p = 0; p < parts; p++) {
+            put(s3, name(p), A_FILES.get(p));
+        }
+    }
+
+    private static void put(S3Fixture s3, String key, byte[] bytes) {
+        s3.s3().putObject(b -> b.bucket(s3.bucket()).key(key), RequestBody.fromBytes(bytes));
+    }
+
+    private static Row row(PartitionedTable t, String name, long g) {
+        List<@Nullable Object> values = new ArrayList<>();
+        for (String c : COLUMNS) {
+            values.add(t.value(c, g));
+        }
+        return new Row(name, g % ROWS, values);
+    }
+
+    private static List<Row> expected(List<ParquetTable> tables, List<String> names, long key) {
+        List<Row> out = new ArrayList<>();
+        for (int i = 0; i < tables.size(); i++) {
+            for (long x : tables.get(i).rowsForKey(key)) {
+                List<@Nullable Object> values = new ArrayList<>();
+                for (String c : COLUMNS) {
+                    values.add(tables.get(i).value(c, x));
+                }
+                out.add(new Row(names.get(i), x, values));
+            }
+        }
+        return out;
+    }
+}
