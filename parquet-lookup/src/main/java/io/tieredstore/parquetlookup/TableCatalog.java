@@ -65,8 +65,11 @@ final class TableCatalog {
             boolean usable,
             boolean empty,
             long rows) {
-        /** Fixed bytes per object: the summary record, the version string's header, the list entry and index slots. */
-        static final int FIXED_BYTES = 160;
+        /**
+         * Fixed bytes per object, with compressed references: this record (48), its key type (32), the version
+         * string's headers (40), the name's string headers and list slot (44), and its slots in the range index (28).
+         */
+        static final int FIXED_BYTES = 192;
 
         /** The summary of a parsed footer. */
         static Summary of(FileMeta m) {
