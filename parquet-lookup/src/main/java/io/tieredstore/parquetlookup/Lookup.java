@@ -36,6 +36,7 @@ import org.jspecify.annotations.Nullable;
  * the executor only runs reads and the parsing of metadata. Pages taken from the cache are retained by the call
  * and released when it ends, after every value was copied into a Java object.
  * Not thread-safe: one instance serves one call on one thread (its rounds' tasks write only concurrent maps).
+ * Over 500 lines because the rounds share the call's state; splitting them would pass that state around instead.
  */
 final class Lookup {
     /** Above this many candidate key pages per row group, projected pages are read after the key pages. */
@@ -86,7 +87,8 @@ final class Lookup {
 
     /**
      * A lookup of {@code keys} (none null) in {@code table}, of the objects of its catalog that may hold a key:
-     * those with a summary are opened at their current versions now, the others in the footer round.
+     * those with a summary are opened at their current versions now, the others in the footer round. Objects whose
+     * policy revalidates are all opened (in parallel); one at a version its summary does not describe may hold any key.
      */
     Lookup(TableEngine table, List<?> keys) {
         this.table = table;
@@ -96,10 +98,24 @@ final class Lookup {
         this.keys = keys;
         this.catalog = table.catalog();
         int[][] byKey = catalog.candidates(keys);
-        int[] rechecked = table.rechecked(catalog);
-        if (rechecked.length > 0) { // their versions may have changed, and with them their ranges
+        int[] checked = catalog.checked();
+        List<Function<ReadRound, ObjectVersion>> opens = new ArrayList<>(checked.length);
+        for (int p : checked) {
+            String name = catalog.names.get(p);
+            opens.add(r -> table.open(name));
+        }
+        List<ObjectVersion> now = round(opens);
+        int[] changed = new int[checked.length];
+        int nChanged = 0;
+        for (int i = 0; i < checked.length; i++) {
+            if (!Objects.requireNonNull(catalog.summary(checked[i])).isOf(now.get(i))) {
+                changed[nChanged++] = checked[i];
+            }
+        }
+        if (nChanged > 0) {
+            int[] any = Arrays.copyOf(changed, nChanged);
             for (int q = 0; q < byKey.length; q++) {
-                byKey[q] = TableCatalog.union(new int[][] {byKey[q], rechecked});
+                byKey[q] = TableCatalog.union(new int[][] {byKey[q], any});
             }
         }
         this.positions = TableCatalog.union(byKey);
@@ -115,7 +131,8 @@ final class Lookup {
         for (int f = 0; f < positions.length; f++) {
             called[f] = catalog.names.get(positions[f]);
             if (catalog.summary(positions[f]) != null) {
-                versions[f] = table.open(called[f]);
+                int i = Arrays.binarySearch(checked, positions[f]);
+                versions[f] = i >= 0 ? now.get(i) : table.open(called[f]);
             }
         }
         this.names = Arrays.asList(called);
@@ -172,7 +189,8 @@ final class Lookup {
             byVersion.put(m.version, m);
             TableCatalog.Summary known = catalog.summary(positions[f]);
             if (known == null || !known.isOf(m.version)) {
-                changed.add(new TableCatalog.Loaded(positions[f], TableCatalog.Summary.of(m), m.domain));
+                changed.add(new TableCatalog.Loaded(
+                        positions[f], TableCatalog.Summary.of(m, table.stable(names.get(f))), m.domain));
             }
         }
         table.summarized(catalog.listing, changed);

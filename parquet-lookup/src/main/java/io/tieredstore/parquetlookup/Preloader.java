@@ -105,7 +105,7 @@ final class Preloader {
                 cachedOrLoad(new MetaKey.Bloom(v, rg), r -> table.loader.bloom(r, m, g));
             }
         }
-        summaries.add(new TableCatalog.Loaded(position, TableCatalog.Summary.of(m), m.domain));
+        summaries.add(new TableCatalog.Loaded(position, TableCatalog.Summary.of(m, table.stable(name)), m.domain));
     }
 
     /** The cached value of {@code ref}, or the value {@code load} reads (on this thread), cached. */

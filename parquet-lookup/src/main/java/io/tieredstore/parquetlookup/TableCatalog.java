@@ -27,7 +27,13 @@ import org.jspecify.annotations.Nullable;
  * by binary search (Pruner); otherwise by a centred interval tree (IntervalTree). with() rebuilds the index only
  * when a range changed, not when only a version did.
  *
- * Memory: Summary.bytes() estimates each summary's footprint, index included; the catalog reports their sum.
+ * Consistency: only objects whose store policy is IMMUTABLE are pruned without being opened. Under any other policy
+ * the store may see a new version at the next open, possibly with another range, so every lookup opens those
+ * objects (checked()); one whose version differs from its summary becomes a candidate for every key of the call.
+ *
+ * Memory: Summary.bytes() estimates each summary's footprint, index included; the catalog reports their sum. Byte
+ * keys are cut to MAX_KEY_BYTES (a shorter bound of the same range), so a summary holds at most FIXED_BYTES + the
+ * name and version + two keys of 80 bytes.
  */
 final class TableCatalog {
     /** What the statistics of two key columns must share to be compared. */
@@ -55,6 +61,8 @@ final class TableCatalog {
      * @param usable whether the key's statistics can be compared (see {@link FileMeta#statisticsUsable()})
      * @param empty whether no row group can hold a key (no rows, or all keys null)
      * @param rows the object's rows
+     * @param stable whether the store never revalidates the object's version (its policy is IMMUTABLE), so that
+     *     the catalog may prune it without opening it; otherwise every lookup opens it and compares the version
      */
     record Summary(
             String version,
@@ -64,15 +72,19 @@ final class TableCatalog {
             @Nullable Object max,
             boolean usable,
             boolean empty,
-            long rows) {
+            long rows,
+            boolean stable) {
         /**
          * Fixed bytes per object, with compressed references: this record (48), its key type (32), the version
          * string's headers (40), the name's string headers and list slot (44), and its slots in the range index (28).
          */
         static final int FIXED_BYTES = 192;
 
-        /** The summary of a parsed footer. */
-        static Summary of(FileMeta m) {
+        /** The longest byte key a summary keeps; longer mins and maxes are cut to a bound of this length. */
+        static final int MAX_KEY_BYTES = 64;
+
+        /** The summary of a parsed footer, of an object whose policy is IMMUTABLE or not ({@code stable}). */
+        static Summary of(FileMeta m, boolean stable) {
             long rows = 0;
             for (int g = 0; g < m.rowGroups.size(); g++) {
                 rows += m.rows(g);
@@ -81,11 +93,35 @@ final class TableCatalog {
                     m.version.version(),
                     m.version.length(),
                     KeyType.of(m.key),
-                    m.min,
-                    m.max,
+                    bound(m.min, false),
+                    bound(m.max, true),
                     m.statisticsUsable(),
                     m.rowGroupPruner.live() == 0,
-                    rows);
+                    rows,
+                    stable);
+        }
+
+        /**
+         * A key no longer than {@link #MAX_KEY_BYTES}, still a bound of the range: a byte key's prefix for a min
+         * (a prefix sorts first), and for a max the prefix with its last byte below 0xFF incremented (it sorts after
+         * every key that starts with the prefix), or null (unbounded) if there is no such byte. Other keys (longs,
+         * decimals of at most 16 bytes) are kept as they are.
+         */
+        static @Nullable Object bound(@Nullable Object key, boolean upper) {
+            if (!(key instanceof byte[] b) || b.length <= MAX_KEY_BYTES) {
+                return key;
+            }
+            if (!upper) {
+                return Arrays.copyOf(b, MAX_KEY_BYTES);
+            }
+            for (int i = MAX_KEY_BYTES - 1; i >= 0; i--) {
+                if (b[i] != (byte) 0xFF) {
+                    byte[] up = Arrays.copyOf(b, i + 1);
+                    up[i]++;
+                    return up;
+                }
+            }
+            return null;
         }
 
         /** Whether this summarizes exactly version {@code v}. */
@@ -96,6 +132,7 @@ final class TableCatalog {
         /** Whether {@code other} prunes exactly as this one does (only the version differs, if anything). */
         boolean sameRange(Summary other) {
             return keyType.equals(other.keyType)
+                    && stable == other.stable
                     && usable == other.usable
                     && empty == other.empty
                     && sameKey(min, other.min)
@@ -146,6 +183,7 @@ final class TableCatalog {
     private final @Nullable KeyDomain domain;
     private final int[] indexed; // positions, ascending
     private final int[] always; // positions that are candidates for every key, ascending
+    private final int[] checked; // positions of summaries whose version every lookup must check, ascending
     private final @Nullable Pruner ordered;
     private final @Nullable IntervalTree tree;
 
@@ -174,6 +212,7 @@ final class TableCatalog {
             this.domain = sameRanges.domain;
             this.indexed = sameRanges.indexed;
             this.always = sameRanges.always;
+            this.checked = sameRanges.checked;
             this.ordered = sameRanges.ordered;
             this.tree = sameRanges.tree;
             return;
@@ -182,10 +221,15 @@ final class TableCatalog {
         KeyDomain d = type == null ? null : domains.get(type);
         int[] in = new int[summaries.length];
         int[] out = new int[summaries.length];
+        int[] check = new int[summaries.length];
         int nIn = 0;
         int nOut = 0;
+        int nCheck = 0;
         for (int p = 0; p < summaries.length; p++) {
             Summary s = summaries[p];
+            if (s != null && !s.stable()) {
+                check[nCheck++] = p;
+            }
             if (s != null && s.empty()) {
                 continue; // holds no key: never a candidate
             }
@@ -198,6 +242,7 @@ final class TableCatalog {
         this.domain = d;
         this.indexed = Arrays.copyOf(in, nIn);
         this.always = Arrays.copyOf(out, nOut);
+        this.checked = Arrays.copyOf(check, nCheck);
         Pruner pruner = null;
         IntervalTree t = null;
         if (d != null && nIn > 0) {
@@ -300,6 +345,14 @@ final class TableCatalog {
             Arrays.sort(found);
         }
         return always.length == 0 ? found : merge(found, always);
+    }
+
+    /**
+     * The positions of the summarized objects whose store policy revalidates versions (STRICT, a TTL): every
+     * lookup opens them, as the policy asks, and reads the footer of any whose version differs from its summary.
+     */
+    int[] checked() {
+        return checked;
     }
 
     /** Whether the index finds candidates by binary search (the ranges are ordered in table order). */

@@ -3,7 +3,6 @@ package io.tieredstore.parquetlookup;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -69,19 +68,6 @@ final class TableEngine implements AutoCloseable {
 
     private final AtomicReference<@Nullable TableCatalog> catalog = new AtomicReference<>();
     private final AtomicLong listings = new AtomicLong();
-
-    /** The objects of one listing that every lookup opens (see {@link #rechecked}). */
-    private static final class Rechecked {
-        final long listing;
-        final int[] positions;
-
-        Rechecked(long listing, int[] positions) {
-            this.listing = listing;
-            this.positions = positions;
-        }
-    }
-
-    private volatile @Nullable Rechecked rechecked;
 
     /** An engine over the table {@code config} names; reads nothing yet. */
     TableEngine(LookupConfig config) {
@@ -194,26 +180,9 @@ final class TableEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * The positions of {@code c}'s objects whose consistency policy checks their version again (STRICT, TTL): every
-     * lookup opens them, whatever their known ranges say, since a new version may hold any key. Only objects read
-     * under {@code IMMUTABLE} are pruned by the catalog alone. Computed once per listing.
-     */
-    int[] rechecked(TableCatalog c) {
-        Rechecked known = rechecked;
-        if (known != null && known.listing == c.listing) {
-            return known.positions;
-        }
-        int[] positions = new int[c.names.size()];
-        int n = 0;
-        for (int p = 0; p < positions.length; p++) {
-            if (!config.store().policy(config.bucket(), c.names.get(p)).checksOnce()) {
-                positions[n++] = p;
-            }
-        }
-        Rechecked made = new Rechecked(c.listing, Arrays.copyOf(positions, n));
-        rechecked = made;
-        return made.positions;
+    /** Whether the store never revalidates {@code name}'s version (IMMUTABLE, with or without stale serving). */
+    boolean stable(String name) {
+        return config.store().policy(config.bucket(), name).checksOnce();
     }
 
     /** Opens {@code name} through the store at the version its consistency policy allows, counting it. */

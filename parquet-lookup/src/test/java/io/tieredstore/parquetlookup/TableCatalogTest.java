@@ -115,6 +115,40 @@ class TableCatalogTest {
         assertEquals(TableCatalog.Summary.FIXED_BYTES + 21 + 7 + 32, perObject);
     }
 
+    @Test
+    void bound_longByteKeysAreCutToABoundOfTheSameRange() {
+        Random random = new Random(13);
+        for (int trial = 0; trial < 2_000; trial++) {
+            byte[] a = bytes(random, random.nextInt(150));
+            byte[] b = bytes(random, random.nextInt(150));
+            byte[] x = bytes(random, random.nextInt(150));
+            byte[][] sorted = {a, b, x};
+            java.util.Arrays.sort(sorted, java.util.Arrays::compareUnsigned);
+            byte[] lo = (byte[]) java.util.Objects.requireNonNull(TableCatalog.Summary.bound(sorted[0], false));
+            Object hi = TableCatalog.Summary.bound(sorted[2], true);
+            assertTrue(lo.length <= TableCatalog.Summary.MAX_KEY_BYTES);
+            assertTrue(java.util.Arrays.compareUnsigned(lo, sorted[1]) <= 0, "the cut min stays below every key");
+            if (hi != null) {
+                assertTrue(((byte[]) hi).length <= TableCatalog.Summary.MAX_KEY_BYTES);
+                assertTrue(java.util.Arrays.compareUnsigned(sorted[1], (byte[]) hi) <= 0, "the cut max stays above");
+                assertTrue(java.util.Arrays.compareUnsigned(sorted[2], (byte[]) hi) <= 0, "the cut max stays above");
+            }
+        }
+        byte[] ff = new byte[100];
+        java.util.Arrays.fill(ff, (byte) 0xFF);
+        assertEquals(null, TableCatalog.Summary.bound(ff, true), "no shorter upper bound: unbounded");
+        assertEquals(7L, TableCatalog.Summary.bound(7L, true));
+    }
+
+    /** Random bytes, mostly 0xFF so that carries happen, of length {@code n}. */
+    private static byte[] bytes(Random random, int n) {
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = random.nextInt(4) == 0 ? (byte) random.nextInt(256) : (byte) 0xFF;
+        }
+        return out;
+    }
+
     /** Asserts the catalog's candidates for every key in and around the ranges equal a scan; returns the catalog. */
     private static TableCatalog check(List<Obj> objs, String what) {
         TableCatalog c = catalog(objs);
@@ -174,7 +208,15 @@ class TableCatalogTest {
                 loaded.add(new TableCatalog.Loaded(
                         p,
                         new TableCatalog.Summary(
-                                "v" + (100000 + p), 10, TableCatalog.KeyType.of(key), min, max, o.usable, o.empty, 1),
+                                "v" + (100000 + p),
+                                10,
+                                TableCatalog.KeyType.of(key),
+                                min,
+                                max,
+                                o.usable,
+                                o.empty,
+                                1,
+                                true),
                         o.ints ? INTS : LONGS));
             }
         }
@@ -182,7 +224,7 @@ class TableCatalogTest {
     }
 
     private static TableCatalog.Summary summary(String version, long min, long max) {
-        return new TableCatalog.Summary(version, 10, TableCatalog.KeyType.of(LONG_KEY), min, max, true, false, 1);
+        return new TableCatalog.Summary(version, 10, TableCatalog.KeyType.of(LONG_KEY), min, max, true, false, 1, true);
     }
 
     private static Schema.Leaf leaf(Type type, Schema.Kind kind, PrimitiveTypeName physical) {

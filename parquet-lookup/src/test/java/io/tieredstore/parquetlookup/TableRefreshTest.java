@@ -67,7 +67,7 @@ class TableRefreshTest {
             LookupHarness.assertRows(List.of(row(A, name(2), 2 * ROWS + 5)), lookup.get(inPart2), "before");
             put(s3, name(2), A_FILES.get(3)); // part 2 now holds part 3's rows
             LookupHarness.assertRows(List.of(), lookup.get(inPart2), "the old range no longer holds the key");
-            // only a replaced summary makes object 2 a candidate for a key of part 3
+            // object 2, now holding part 3's rows, answers for a key of part 3 too
             LookupHarness.assertRows(
                     List.of(row(A, name(2), 3 * ROWS + 7), row(A, name(3), 3 * ROWS + 7)),
                     lookup.get(inPart3),
