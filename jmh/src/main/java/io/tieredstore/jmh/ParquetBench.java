@@ -67,7 +67,7 @@ final class ParquetBench implements AutoCloseable {
             Column.required("day", ColumnType.DATE),
             Column.required("ts", ColumnType.TIMESTAMP_MICROS));
 
-    /** The decoded-page bound of {@code oursHot}: room for every page of the projected columns. */
+    /** The page-cache bound of {@code oursHot}: room for every decompressed page of the projected columns. */
     static final long DECODED_BYTES_HOT = 1L << 30;
 
     /** Rows per row group: 100,000 (a 250,000-row file has three). */
@@ -76,13 +76,13 @@ final class ParquetBench implements AutoCloseable {
     /** The ways of answering a lookup. */
     enum Way {
         /**
-         * ParquetLookup, everything cached: metadata, pages in the memory tier, and decoded pages (bound 1 GiB, room
-         * for the whole table's projected columns); no S3 request.
+         * ParquetLookup, everything cached: metadata, pages in the memory tier, and decompressed pages off the heap
+         * (bound 1 GiB, room for the whole table's projected columns); no S3 request.
          */
         OURS_HOT(false),
-        /** ParquetLookup with metadata and pages cached in the memory tier, but no decoded page kept. */
+        /** ParquetLookup with metadata and pages cached in the memory tier, but the page cache off. */
         OURS_HOT_UNDECODED(false),
-        /** ParquetLookup with metadata cached but no page: memory tier emptied, no decoded page kept. */
+        /** ParquetLookup with metadata cached but no page: memory tier emptied, the page cache off. */
         OURS_COLD_METADATA(true),
         /** ParquetLookup with nothing cached: a new lookup over a store that has forgotten every object. */
         OURS_COLD(true),
@@ -242,9 +242,9 @@ final class ParquetBench implements AutoCloseable {
                 .keyColumn("id")
                 .columns(PROJECTION);
         if (path == Way.OURS_HOT) {
-            b.maxDecodedBytes(DECODED_BYTES_HOT);
+            b.maxDecompressedBytes(DECODED_BYTES_HOT);
         } else if (path == Way.OURS_HOT_UNDECODED || path == Way.OURS_COLD_METADATA) {
-            b.maxDecodedBytes(0); // every lookup decodes its pages again
+            b.maxDecompressedBytes(0); // every lookup decompresses its pages again
         }
         if (path == Way.OURS_COLD) {
             b.executor(executor); // a lookup per call: share one pool rather than start one each time

@@ -23,14 +23,14 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code oursHot}: {@code ParquetLookup} with everything cached: metadata, pages in the memory tier and
- *       decoded pages (a bound with room for the table) (no S3 request; {@code NONE} profile);
- *   <li>{@code oursHotUndecoded}: the same with no decoded page kept: every lookup decompresses and decodes the
- *       pages it reads from the memory tier ({@code NONE});
+ *       decompressed pages off the heap (a bound with room for the table) (no S3 request; {@code NONE} profile);
+ *   <li>{@code oursHotUndecoded}: the same with the page cache off: every lookup decompresses the pages it reads
+ *       from the memory tier (and reads its rows from them in place) ({@code NONE});
  *   <li>{@code parquetJavaCachedHot}: parquet-java's reader with column-index filtering, through the caching
  *       {@code S3Client} with every page in memory ({@code NONE});
  *   <li>{@code duckdbLocal}: DuckDB (JDBC prepared statement, parquet metadata cache on) on a local copy;
  *   <li>{@code oursColdMetadata}: {@code ParquetLookup} with its metadata cached but no page: before each call the
- *       memory tier drops the table's pages (microseconds), and no decoded page is kept ({@code STANDARD});
+ *       memory tier drops the table's pages (microseconds), and the page cache is off ({@code STANDARD});
  *   <li>{@code directS3}: the data pages holding the row (key column and each projected column), one ranged GET
  *       each, in parallel, through the bare client: the floor of any lookup that has no page cached
  *       ({@code STANDARD});

@@ -20,9 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Hot Parquet point lookups on 1 and 2 threads (the machine has 2 cores): the table and query of
- * {@link ParquetLookupBenchmark}, every page cached, random present keys, for {@code ParquetLookup} (with and without
- * decoded pages kept) and the two hot
- * baselines (parquet-java through the caching {@code S3Client}, DuckDB on a local copy). Throughput on both thread
+ * {@link ParquetLookupBenchmark}, every page cached, random present keys, for {@code ParquetLookup} (with the page cache on
+ * and off) and the two hot baselines (parquet-java through the caching {@code S3Client}, DuckDB on a local copy). Throughput on both thread
  * counts, and latency percentiles on 2 threads (the 1-thread percentiles are {@link ParquetLookupBenchmark}'s).
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar ParquetLookupThroughput}.
