@@ -253,8 +253,32 @@ final class RawPage {
         };
     }
 
-    /** Decodes the whole body with parquet-column's readers into arrays. */
+    /**
+     * Decodes the whole body with parquet-column's readers into arrays. Its DELTA readers allocate what their headers
+     * claim, so those headers are first checked against the page's row count.
+     */
     private PageRows whole(ByteBuffer body, PageDecoder.@Nullable Dict dict) {
+        int size = bodyBytes();
+        int start = v2 ? rl + dl : 0;
+        if (!v2 && leaf.maxDefinition() > 0) {
+            if (levels == Encoding.RLE) {
+                int length = size < 4 ? -1 : body.getInt(0);
+                if (length < 0 || length > size - 4) {
+                    throw new CorruptParquetException(object, "definition levels overrun the page of " + leaf.name());
+                }
+                start = 4 + length;
+            } else {
+                start = Math.min(size, (rows + 7) / 8);
+            }
+        }
+        if (values == Encoding.DELTA_BYTE_ARRAY
+                || values == Encoding.DELTA_LENGTH_BYTE_ARRAY
+                || values == Encoding.DELTA_BINARY_PACKED) {
+            DeltaInts first = DeltaInts.open(object, body, start, size, 0, rows, Type.INT64, null);
+            if (values == Encoding.DELTA_BYTE_ARRAY) {
+                DeltaInts.open(object, body, first.end(), size, 0, rows, Type.INT32, null);
+            }
+        }
         try {
             ValuesReader reader = PageDecoder.values(object, leaf, values, dict);
             if (v2) {
