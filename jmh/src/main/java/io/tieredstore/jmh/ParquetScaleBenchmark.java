@@ -68,7 +68,7 @@ public class ParquetScaleBenchmark {
     @Param({"oursHot", "oursMemoryTier", "duckdbLocal", "parquetJavaCachedHot"})
     public String way;
 
-    /** The key distribution: {@code zipf} (exponent 0.99) or {@code uniform}. */
+    /** The key distribution: {@code zipf} (exponent 0.99, hot keys scattered) or {@code uniform} (or {@code zipfClustered}). */
     @Param({"zipf", "uniform"})
     public String keys;
 

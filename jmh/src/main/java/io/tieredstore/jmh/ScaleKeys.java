@@ -20,11 +20,16 @@ final class ScaleKeys {
     enum Distribution {
         /** Zipf with exponent {@link #ZIPF_EXPONENT} over the table's rows, ranks scattered by a permutation. */
         ZIPF,
+        /**
+         * The same Zipf ranks on consecutive rows (rank r on row {@code (rows / 3 + r) mod rows}): hot keys share pages,
+         * the best case of a page-granular cache (not in the default run; {@code -p keys=zipfClustered}).
+         */
+        ZIPF_CLUSTERED,
         /** Every row equally likely. */
         UNIFORM;
 
         static Distribution parse(String name) {
-            return valueOf(name.toUpperCase(Locale.ROOT));
+            return valueOf(name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
         }
     }
 
@@ -45,8 +50,10 @@ final class ScaleKeys {
         }
         Zipf zipf = new Zipf(rows, ZIPF_EXPONENT);
         Scatter scatter = new Scatter(rows);
+        boolean clustered = distribution == Distribution.ZIPF_CLUSTERED;
         for (int i = 0; i < count; i++) {
-            out[i] = scatter.row(zipf.sample(random) - 1);
+            long rank = zipf.sample(random) - 1;
+            out[i] = clustered ? (rows / 3 + rank) % rows : scatter.row(rank);
         }
         return out;
     }
