@@ -234,12 +234,17 @@ public final class FirstLookup {
         Map<String, Double> r = run(List.of("-Xlog:class+load=info:file=" + log), "plain", args, counters);
         List<String> names = new ArrayList<>();
         List<String> sources = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
             // [0.012s][info][class,load] java.lang.Object source: shared objects file
             int tag = line.indexOf("[class,load] ");
             if (tag < 0) {
                 continue;
             }
+            seconds.add(
+                    line.startsWith("[") && line.indexOf("s]") > 1
+                            ? Double.parseDouble(line.substring(1, line.indexOf("s]")))
+                            : 0.0);
             String rest = line.substring(tag + "[class,load] ".length());
             int space = rest.indexOf(' ');
             names.add(space < 0 ? rest : rest.substring(0, space));
@@ -252,8 +257,15 @@ public final class FirstLookup {
             int to = Math.min(names.size(), from + (int) (double) r.get(step + "Classes"));
             Map<String, Integer> byLibrary = new TreeMap<>();
             Map<String, Integer> byPackage = new TreeMap<>();
+            Map<String, Integer> millisByLibrary = new TreeMap<>();
             int fromCds = 0;
             for (int i = from; i < to; i++) {
+                if (i > 0) { // the time since the previous load, charged to the library whose class loads next
+                    millisByLibrary.merge(
+                            library(names.get(i)),
+                            (int) Math.round((seconds.get(i) - seconds.get(i - 1)) * 1000),
+                            Integer::sum);
+                }
                 byLibrary.merge(library(names.get(i)), 1, Integer::sum);
                 byPackage.merge(packageOf(names.get(i)), 1, Integer::sum);
                 fromCds += sources.get(i).equals("cds") ? 1 : 0;
@@ -261,13 +273,14 @@ public final class FirstLookup {
             System.out.printf(
                     Locale.ROOT,
                     "class loads in %s (%.1f ms): %d classes (%d from the JDK's CDS archive); by library: %s;"
-                            + " top packages: %s%n",
+                            + " top packages: %s; ms up to a class's load, by its library: %s%n",
                     step,
                     r.get(step + "Ms"),
                     to - from,
                     fromCds,
                     ranked(byLibrary, 20),
-                    ranked(byPackage, 12));
+                    ranked(byPackage, 12),
+                    ranked(millisByLibrary, 12));
             from = to;
         }
     }
