@@ -42,6 +42,9 @@ final class Lookup {
     /** Above this many candidate key pages per row group, projected pages are read after the key pages. */
     static final int PREFETCH_PAGES = 2;
 
+    /** At most this many tasks open the objects whose policy revalidates, so that a large table costs few tasks. */
+    private static final int OPEN_TASKS = 16;
+
     /** One page of one column chunk of one object version: the key of the page cache. */
     record PageRef(ObjectVersion version, int rowGroup, int chunk, int page) {}
 
@@ -99,16 +102,24 @@ final class Lookup {
         this.catalog = table.catalog();
         int[][] byKey = catalog.candidates(keys);
         int[] checked = catalog.checked();
-        List<Function<ReadRound, ObjectVersion>> opens = new ArrayList<>(checked.length);
-        for (int p : checked) {
-            String name = catalog.names.get(p);
-            opens.add(r -> table.open(name));
+        ObjectVersion[] now = new ObjectVersion[checked.length];
+        List<Function<ReadRound, Boolean>> opens = new ArrayList<>();
+        int slice = (checked.length + OPEN_TASKS - 1) / OPEN_TASKS; // a few tasks, each opening a run of objects
+        for (int from = 0; from < checked.length; from += slice) {
+            int start = from;
+            int end = Math.min(checked.length, from + slice);
+            opens.add(r -> {
+                for (int i = start; i < end; i++) {
+                    now[i] = table.open(catalog.names.get(checked[i]));
+                }
+                return true;
+            });
         }
-        List<ObjectVersion> now = round(opens);
+        round(opens);
         int[] changed = new int[checked.length];
         int nChanged = 0;
         for (int i = 0; i < checked.length; i++) {
-            if (!Objects.requireNonNull(catalog.summary(checked[i])).isOf(now.get(i))) {
+            if (!Objects.requireNonNull(catalog.summary(checked[i])).isOf(now[i])) {
                 changed[nChanged++] = checked[i];
             }
         }
@@ -132,7 +143,7 @@ final class Lookup {
             called[f] = catalog.names.get(positions[f]);
             if (catalog.summary(positions[f]) != null) {
                 int i = Arrays.binarySearch(checked, positions[f]);
-                versions[f] = i >= 0 ? now.get(i) : table.open(called[f]);
+                versions[f] = i >= 0 ? now[i] : table.open(called[f]);
             }
         }
         this.names = Arrays.asList(called);

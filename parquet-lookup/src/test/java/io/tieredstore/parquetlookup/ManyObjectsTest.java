@@ -55,12 +55,14 @@ class ManyObjectsTest {
     private static final MapOrigin ORIGIN = new MapOrigin();
     private static final List<String> SMALL_NAMES = new ArrayList<>();
     private static final List<String> WIDE_NAMES = new ArrayList<>();
+    private static final List<byte[]> SMALL_FILES = new ArrayList<>();
 
     @BeforeAll
     static void write(@TempDir Path dir) throws IOException {
         for (Path p : SMALL.writeTo(dir.resolve("small"))) {
             String name = "small/" + p.getFileName();
-            ORIGIN.put(BUCKET, name, Files.readAllBytes(p));
+            SMALL_FILES.add(Files.readAllBytes(p));
+            ORIGIN.put(BUCKET, name, SMALL_FILES.get(SMALL_FILES.size() - 1));
             SMALL_NAMES.add(name);
         }
         for (Path p : WIDE.writeTo(dir.resolve("wide"))) {
@@ -135,6 +137,34 @@ class ManyObjectsTest {
             for (int i = 0; i < keys.size(); i++) {
                 assertRows(scan(names, keys.get(i)), all.get(i), "getAll key " + keys.get(i));
             }
+        }
+    }
+
+    @Test
+    void get_strictPolicy_opensEveryObjectAndSeesAnOverwriteThatMovesItsRange() {
+        List<String> names = SMALL_NAMES.subList(0, 1_000);
+        MapOrigin origin = new MapOrigin();
+        for (int p = 0; p < names.size(); p++) {
+            origin.put(BUCKET, names.get(p), SMALL_FILES.get(p));
+        }
+        try (TieredStore store = TieredStore.builder()
+                        .origin(origin)
+                        .tier(new MapTier("memory"))
+                        .defaultConsistency(ConsistencyPolicy.STRICT)
+                        .build();
+                ParquetLookup lookup = lookup(store, names)) {
+            long inPart10 = SMALL.key(2 * 10);
+            long inPart20 = SMALL.key(2 * 20 + 1);
+            assertRows(List.of(row(SMALL, names.get(10), 20)), lookup.get(inPart10), "before");
+            long stats = origin.stats.get();
+            assertRows(List.of(row(SMALL, names.get(20), 41)), lookup.get(inPart20), "before");
+            assertEquals(1_000, origin.stats.get() - stats, "STRICT: one check per object per lookup");
+            origin.put(BUCKET, names.get(10), SMALL_FILES.get(20)); // part 10 now holds part 20's rows
+            assertRows(List.of(), lookup.get(inPart10), "the old range no longer holds the key");
+            assertRows(
+                    List.of(row(SMALL, names.get(10), 41), row(SMALL, names.get(20), 41)),
+                    lookup.get(inPart20),
+                    "the moved range");
         }
     }
 
