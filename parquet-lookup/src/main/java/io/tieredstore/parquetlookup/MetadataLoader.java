@@ -60,7 +60,7 @@ final class MetadataLoader {
 
     private final LongAdder distrusted;
 
-    /** A loader for the table {@code config} describes, counting offset indexes it does not use in {@code distrusted}. */
+    /** A loader for the table {@code config} describes, counting unused offset indexes in {@code distrusted}. */
     MetadataLoader(LookupConfig config, LongAdder distrusted) {
         this.distrusted = distrusted;
         this.bucket = config.bucket();

@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * are decompressed pages, off the heap, read by row where they lie; a lookup prunes objects, row groups and pages by the key's statistics, then reads only the
  * key pages that may hold the key and the projected columns' pages holding the matching rows. Which version of
  * an object is read follows the store's consistency policy for its key: tables of immutable files are best
- * served with {@code ConsistencyPolicy.IMMUTABLE} for their prefix, which spares a HEAD per candidate object per lookup.
+ * served with {@code ConsistencyPolicy.IMMUTABLE} for their prefix, which spares a HEAD per object per lookup and
+ * lets a lookup open only the objects whose key range may hold its key.
  *
  * <p>A key is given as the Java type its column's values come back as (see {@link Row}); integral columns also
  * take any {@code Integer} or {@code Long}, string columns a {@code String} or {@code byte[]}, decimal columns any
