@@ -274,12 +274,9 @@ final class ScaleWorld implements AutoCloseable {
         return s;
     }
 
-    /**
-     * The one place the page cache is bounded: the lead swaps {@code maxDecodedBytes} (a heap cache of decoded
-     * pages) for {@code maxDecompressedBytes} (off-heap decompressed pages) here.
-     */
+    /** The one place the page cache (off-heap decompressed pages) is bounded. */
     static ParquetLookup.Builder pageCache(ParquetLookup.Builder b, long bytes) {
-        return b.maxDecodedBytes(bytes);
+        return b.maxDecompressedBytes(bytes);
     }
 
     /** Builds the way's lookup (ours only), after {@link #warmPages} so that a heap baseline can be taken between. */

@@ -45,12 +45,6 @@ final class PageDecoder {
         }
     }
 
-    /** The heap a page held by a heap cache costs: its tables, and its body when that is on the heap. */
-    static int weight(PageRows rows) {
-        long body = rows instanceof PageView v && rows.offHeapBytes() == 0 ? v.bodyBytes() : 0;
-        return (int) Math.min(Integer.MAX_VALUE, rows.heapBytes() + rows.offHeapBytes() + body);
-    }
-
     /** Parses the page header at {@code offset} of {@code bytes} (at most {@code length} bytes long). */
     static Header header(String object, byte[] bytes, int offset, int length) {
         ByteArrayInputStream in = new ByteArrayInputStream(bytes, offset, length);
