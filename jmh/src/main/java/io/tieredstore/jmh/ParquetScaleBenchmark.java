@@ -40,14 +40,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Each thread looks up a precomputed array of {@value #KEYS_PER_THREAD} rows of its own seed (drawing costs nothing
  * in the measurement). Before measuring, the trial fills the memory tier, loads every footer and page index, checks
  * {@value #CHECKED_KEYS} keys of the distribution against the table's values and DuckDB, and ({@code oursHot}) runs
- * the first thread's keys once to fill the page cache (or as many as run in {@value #WARM_SECONDS} s). At the end of a trial it prints {@code scale-stats: ...}: heap
+ * the first thread's keys once to fill the page cache (or as many as run in {@code warmSeconds}, 30 s). At the end of a trial it prints {@code scale-stats: ...}: heap
  * (after a GC) and direct bytes held by the lookup since before it was built, per object and per row the cache bound
  * holds, origin requests during the measurement, and the lookup's stats.
  *
  * <p>Run everything (about 35 minutes): {@code java -jar jmh/target/benchmarks.jar ParquetScaleBenchmark}; only the
  * 1-thread latencies: {@code ... 'ParquetScaleBenchmark.latency1'}; smoke (a 4 x 20,000-row table):
- * {@code ... ParquetScaleBenchmark.latency1 -p way=oursHot -p keys=zipf -p objects=4 -p rowsPerObject=20000 -wi 0 -i 1
- * -r 2s}.
+ * {@code ... ParquetScaleBenchmark.latency1 -p way=oursHot -p keys=zipf -p objects=4 -p rowsPerObject=20000
+ * -p warmSeconds=1 -wi 0 -i 1 -r 2s} (about 30 s).
  */
 @State(Scope.Benchmark)
 @Warmup(iterations = 2, time = 3)
@@ -57,9 +57,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ParquetScaleBenchmark {
     /** Rows each thread's key array holds (cycled). */
     static final int KEYS_PER_THREAD = 1 << 20;
-
-    /** The longest the page cache's fill may take: the first thread's keys, or as many as run in this time. */
-    static final int WARM_SECONDS = 30;
 
     /** Keys checked against the table's values and DuckDB before measuring. */
     static final int CHECKED_KEYS = 200;
@@ -83,6 +80,10 @@ public class ParquetScaleBenchmark {
     /** oursHot's page cache, in percent of the decompressed bytes of the key and projected columns. */
     @Param({"10"})
     public int pageCachePercent;
+
+    /** The longest oursHot's page-cache fill may take: the first thread's keys, or as many as run in this time. */
+    @Param({"30"})
+    public int warmSeconds;
 
     private ScaleWorld world;
     private ScaleKeys.Distribution distribution;
@@ -108,7 +109,7 @@ public class ParquetScaleBenchmark {
             world.check(reader, first, CHECKED_KEYS);
             if (world.way == ScaleWorld.Way.OURS_HOT) {
                 long start = System.nanoTime();
-                long end = start + TimeUnit.SECONDS.toNanos(WARM_SECONDS);
+                long end = start + TimeUnit.SECONDS.toNanos(warmSeconds);
                 int n = 0;
                 while (n < first.length && (n % 1024 != 0 || System.nanoTime() < end)) {
                     reader.get(first[n++]);
