@@ -135,6 +135,8 @@ public final class FirstLookup {
             }
             printTable(medians);
             classLoads(work.resolve("class-load.log"), childArgs, proxy.counters());
+        } finally {
+            ScaleWorld.deleteBucket(endpoint.directClient(), bucket, keys);
         }
     }
 

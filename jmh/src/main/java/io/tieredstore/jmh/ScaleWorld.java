@@ -540,5 +540,17 @@ final class ScaleWorld implements AutoCloseable {
         if (p != null) {
             p.close();
         }
+        String b = bucket;
+        if (b != null) {
+            deleteBucket(S3Endpoint.shared().directClient(), b, objectKeys);
+        }
+    }
+
+    /** Deletes the uploaded copy: S3Mock keeps every bucket on disk, 500 MB per trial at full size. */
+    static void deleteBucket(S3Client s3, String bucket, List<String> keys) {
+        for (String key : keys) {
+            s3.deleteObject(d -> d.bucket(bucket).key(key));
+        }
+        s3.deleteBucket(d -> d.bucket(bucket));
     }
 }
