@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *   chunkPages       round 2: page maps of the key and projected chunks of every candidate row group
  *   blooms           round 2b: bloom filters of row groups whose key pages are not ordered
  *   keyPages         round 3: candidate key pages, projected pages of the same rows (prefetch), dictionaries
- *   findRows         the matching rows, from the decoded key pages (no reads)
+ *   findRows         the matching rows, from the key pages read in place (no reads)
  *   projectedPages   round 4: projected pages holding matching rows that the prefetch did not cover
  *   assemble         the rows, in table order
  *

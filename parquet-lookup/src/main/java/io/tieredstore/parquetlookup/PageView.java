@@ -105,9 +105,4 @@ final class PageView implements PageRows {
     public long offHeapBytes() {
         return direct ? bodyBytes : 0;
     }
-
-    /** The bytes of the body it reads, on the heap or off it. */
-    int bodyBytes() {
-        return bodyBytes;
-    }
 }

@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * Parts: the table's catalog (TableCatalog: the object list, fixed or listed under a prefix and relisted by
  * refresh(), with a never-evicted summary per object of its version and key range, and an index over the ranges),
- * the metadata cache (MetadataCache: footers, chunk page maps, dictionaries, bloom filters), the decoded-page cache,
+ * the metadata cache (MetadataCache: footers, chunk page maps, dictionaries, bloom filters), the page cache,
  * the counters, the executor, and the MetadataLoader that parses metadata from the store. Each getAll runs a Lookup,
  * which holds what that call loaded and has one method per round; an object that changed while it was being read
  * is invalidated and the call is run once more, at the new version. preload() (Preloader) fills the catalog and the
@@ -38,15 +38,16 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Rounds: a batch of keys is answered in at most four rounds of parallel reads (ReadRound), each skipped when its
  * data is cached: (1) footers of the candidate objects; (2) per candidate row group, the key chunk's offset and column
  * indexes and the projected chunks' offset indexes (or, without a page index, the chunks' page headers, and for
- * the key the decoded pages themselves); (2b) bloom filters of row groups whose key pages are not ordered; (3) the
+ * the key the pages themselves, read once to learn their ranges); (2b) bloom filters of row groups whose key pages are not ordered; (3) the
  * candidate key pages together with, when a key has at most PREFETCH_PAGES candidate pages and a key page is not
- * decoded yet, the projected pages covering that page's rows, and any dictionary not yet decoded; (4) projected
+ * in the page cache, the projected pages covering that page's rows, and any dictionary not yet decoded; (4) projected
  * pages the prefetch did not cover. With metadata cached, a lookup therefore costs one round of origin reads:
- * round 3. The prefetch trades bytes for a round trip; when the key page is already decoded, the rows are known
+ * round 3. The prefetch trades bytes for a round trip; when the key page is already cached, the rows are known
  * at once and round 4 reads exactly the projected pages that hold them.
  *
- * Caches: metadata and decoded pages are two Caffeine caches bounded by weight. Keys hold the ObjectVersion, so a
- * changed object never meets another version's metadata.
+ * Caches: metadata is a Caffeine cache bounded by weight on the heap; decompressed pages are in the PageCache, off
+ * the heap, bounded by bytes. Keys hold the ObjectVersion, so a changed object never meets another version's
+ * metadata or pages.
  */
 final class TableEngine implements AutoCloseable {
     /** The settings, as the builder resolved them. */

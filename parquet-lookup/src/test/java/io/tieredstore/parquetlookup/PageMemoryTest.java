@@ -16,12 +16,12 @@ import org.junit.jupiter.api.Test;
 /** The buddy allocator behind the decompressed-page cache: bounds, alignment, merging, and refusing bad frees. */
 class PageMemoryTest {
     @Test
-    void blocksAreThePowerOfTwoThatHoldsTheRequest() {
+    void blocksAreTheRequestRoundedUpToFourKiB() {
         assertEquals(4096, PageMemory.blockSize(1));
         assertEquals(4096, PageMemory.blockSize(4096));
         assertEquals(8192, PageMemory.blockSize(4097));
         assertEquals(1 << 20, PageMemory.blockSize(1 << 20));
-        assertEquals(2 << 20, PageMemory.blockSize((1 << 20) + 1));
+        assertEquals((1 << 20) + 4096, PageMemory.blockSize((1 << 20) + 1));
         PageMemory m = new PageMemory(1 << 20);
         PageMemory.Block b = given(m.allocate(5000));
         assertEquals(8192, b.size());
@@ -32,17 +32,31 @@ class PageMemoryTest {
     }
 
     @Test
-    void neverReservesMoreThanTheBound() {
-        long bound = 40L << 20; // two 16 MiB arenas fit, a third would not
+    void usesTheWholeBoundArenaByArenaAndNeverMore() {
+        long bound = (43L << 20) + 5000; // arenas of 16, 16, 8, 2 and 1 MiB; the 5,000 bytes left go unused
         PageMemory m = new PageMemory(bound);
+        assertEquals(43L << 20, m.usable());
         int blocks = 0;
         for (PageMemory.Block b = m.allocate(1 << 20); b != null; b = m.allocate(1 << 20)) {
             blocks++;
             assertTrue(m.reserved() <= bound);
         }
-        assertEquals(32, blocks);
-        assertEquals(32L << 20, m.reserved());
+        assertEquals(43, blocks);
+        assertEquals(43L << 20, m.reserved());
         assertNull(m.allocate(PageMemory.ARENA_BYTES + 1));
+    }
+
+    @Test
+    void aLargeBlockFindsTheLargeArenaAndSmallOnesFillTheRest() {
+        PageMemory m = new PageMemory(24L << 20); // 16 + 8 MiB
+        PageMemory.Block big = given(m.allocate(12 << 20)); // carved from the 16 MiB arena, its 4 MiB tail freed
+        assertEquals(12 << 20, big.size());
+        assertNotNull(m.allocate(4 << 20), "the tail is free");
+        assertNull(m.allocate(9 << 20), "the 8 MiB arena cannot hold a 16 MiB block");
+        assertNotNull(m.allocate(8 << 20));
+        assertEquals(24L << 20, m.reserved());
+        m.free(big);
+        assertNull(m.allocate(16 << 20), "the tail is still given out");
     }
 
     @Test
@@ -86,7 +100,7 @@ class PageMemoryTest {
 
     @Test
     void randomUseNeverHandsOutOverlappingBlocks() {
-        PageMemory m = new PageMemory(3L << 20); // one 2 MiB arena
+        PageMemory m = new PageMemory(3L << 20); // a 2 MiB and a 1 MiB arena
         Random random = new Random(42);
         List<PageMemory.Block> live = new ArrayList<>();
         List<Integer> stamps = new ArrayList<>();
@@ -119,7 +133,7 @@ class PageMemoryTest {
                 expectedInUse += b.size();
             }
             assertEquals(expectedInUse, m.inUse());
-            assertEquals(2L << 20, m.reserved());
+            assertTrue(m.reserved() <= 3L << 20);
         }
         assertTrue(refused > 0, "the run filled the memory at times");
         live.forEach(m::free);
