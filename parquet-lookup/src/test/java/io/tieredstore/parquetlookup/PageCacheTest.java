@@ -96,7 +96,7 @@ class PageCacheTest {
                             assertEquals(
                                     expected(t, object, key), lookup.get(key).rows(), "key " + key);
                             LookupStats.PageCacheStats s = lookup.stats().pageCache();
-                            assertTrue(s.reservedBytes() <= 64 << 10, s.toString());
+                            assertTrue(s.reservedBytes() <= bound, s.toString());
                             checked++;
                         }
                         return checked;

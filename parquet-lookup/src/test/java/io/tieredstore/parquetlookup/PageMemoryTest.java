@@ -13,7 +13,7 @@ import java.util.Random;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-/** The buddy allocator behind the decompressed-page cache: bounds, alignment, merging, and refusing bad frees. */
+/** The allocator behind the decompressed-page cache: bounds, best fit, merging, and refusing bad frees. */
 class PageMemoryTest {
     @Test
     void blocksAreTheRequestRoundedUpToFourKiB() {
@@ -33,23 +33,23 @@ class PageMemoryTest {
 
     @Test
     void usesTheWholeBoundArenaByArenaAndNeverMore() {
-        long bound = (43L << 20) + 5000; // arenas of 16, 16, 8, 2 and 1 MiB; the 5,000 bytes left go unused
+        long bound = (43L << 20) + 5000; // arenas of 16, 16 and 11 MiB + 4 KiB; 904 bytes go unused
         PageMemory m = new PageMemory(bound);
-        assertEquals(43L << 20, m.usable());
+        assertEquals((43L << 20) + 4096, m.usable());
         int blocks = 0;
         for (PageMemory.Block b = m.allocate(1 << 20); b != null; b = m.allocate(1 << 20)) {
             blocks++;
             assertTrue(m.reserved() <= bound);
         }
         assertEquals(43, blocks);
-        assertEquals(43L << 20, m.reserved());
+        assertEquals((43L << 20) + 4096, m.reserved());
         assertNull(m.allocate(PageMemory.ARENA_BYTES + 1));
     }
 
     @Test
     void aLargeBlockFindsTheLargeArenaAndSmallOnesFillTheRest() {
         PageMemory m = new PageMemory(24L << 20); // 16 + 8 MiB
-        PageMemory.Block big = given(m.allocate(12 << 20)); // carved from the 16 MiB arena, its 4 MiB tail freed
+        PageMemory.Block big = given(m.allocate(12 << 20)); // cut from the 16 MiB arena, 4 MiB left free
         assertEquals(12 << 20, big.size());
         assertNotNull(m.allocate(4 << 20), "the tail is free");
         assertNull(m.allocate(9 << 20), "the 8 MiB arena cannot hold a 16 MiB block");
@@ -60,17 +60,17 @@ class PageMemoryTest {
     }
 
     @Test
-    void freedBuddiesMergeBackIntoTheWholeArena() {
+    void freedNeighboursMergeBackIntoTheWholeArena() {
         PageMemory m = new PageMemory(64 << 10);
         List<PageMemory.Block> small = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             small.add(given(m.allocate(100)));
         }
         assertNull(m.allocate(1));
-        for (int i = 15; i >= 0; i -= 2) { // every other one: no two buddies free yet
+        for (int i = 15; i >= 0; i -= 2) { // every other one: no two free units side by side yet
             m.free(small.get(i));
         }
-        assertNull(m.allocate(8 << 10), "no two free buddies, so no 8 KiB block");
+        assertNull(m.allocate(8 << 10), "no two free units side by side, so no 8 KiB block");
         for (int i = 0; i < 16; i += 2) {
             m.free(small.get(i));
         }
@@ -89,6 +89,22 @@ class PageMemoryTest {
     }
 
     @Test
+    void theSmallestHoleThatFitsIsTakenSoLargeHolesStayWhole() {
+        PageMemory m = new PageMemory(64 << 10);
+        PageMemory.Block a = given(m.allocate(8 << 10)); // [0, 8)
+        given(m.allocate(4 << 10)); // [8, 12)
+        PageMemory.Block c = given(m.allocate(16 << 10)); // [12, 28)
+        given(m.allocate(4 << 10)); // [28, 32); [32, 64) free
+        m.free(a); // holes of 8 and 32 KiB
+        m.free(c); // and of 16
+        PageMemory.Block small = given(m.allocate(6 << 10));
+        assertEquals(8 << 10, small.size());
+        assertNotNull(m.allocate(16 << 10), "the 16 KiB hole is still whole");
+        assertNotNull(m.allocate(32 << 10), "and so is the 32 KiB one");
+        assertNull(m.allocate(1));
+    }
+
+    @Test
     void closedMemoryGivesNothingAndIgnoresLateFrees() {
         PageMemory m = new PageMemory(1 << 20);
         PageMemory.Block b = given(m.allocate(4096));
@@ -100,7 +116,7 @@ class PageMemoryTest {
 
     @Test
     void randomUseNeverHandsOutOverlappingBlocks() {
-        PageMemory m = new PageMemory(3L << 20); // a 2 MiB and a 1 MiB arena
+        PageMemory m = new PageMemory(3L << 20); // one arena of 3 MiB
         Random random = new Random(42);
         List<PageMemory.Block> live = new ArrayList<>();
         List<Integer> stamps = new ArrayList<>();
