@@ -119,16 +119,16 @@ class PageMemoryTest {
         PageMemory m = new PageMemory(3L << 20); // one arena of 3 MiB
         Random random = new Random(42);
         List<PageMemory.Block> live = new ArrayList<>();
-        List<Integer> stamps = new ArrayList<>();
+        List<Long> stamps = new ArrayList<>(); // Long: remove(int) stays an index
         long expectedInUse = 0;
         int refused = 0;
         for (int step = 0; step < 20_000; step++) {
             if (!live.isEmpty() && (random.nextInt(3) == 0 || live.size() > 200)) {
                 int i = random.nextInt(live.size());
                 PageMemory.Block b = live.remove(i);
-                int stamp = stamps.remove(i);
-                for (int at = 0; at < b.size(); at += 4) {
-                    assertEquals(stamp, b.buffer.getInt(at), "block overwritten by another");
+                long stamp = stamps.remove(i);
+                for (int at = 0; at < b.size(); at += 8) {
+                    assertEquals(stamp, b.buffer.getLong(at), "block overwritten by another");
                 }
                 expectedInUse -= b.size();
                 m.free(b);
@@ -141,11 +141,11 @@ class PageMemoryTest {
                     continue;
                 }
                 assertEquals(PageMemory.blockSize(bytes), b.size());
-                for (int at = 0; at < b.size(); at += 4) {
-                    b.buffer.putInt(at, step);
+                for (int at = 0; at < b.size(); at += 8) {
+                    b.buffer.putLong(at, step);
                 }
                 live.add(b);
-                stamps.add(step);
+                stamps.add((long) step);
                 expectedInUse += b.size();
             }
             assertEquals(expectedInUse, m.inUse());
