@@ -1,13 +1,11 @@
 package io.tieredstore.parquetlookup;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.column.ValuesType;
 import org.apache.parquet.column.values.ValuesReader;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
 import org.apache.parquet.format.CompressionCodec;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.format.Type;
@@ -253,6 +251,15 @@ final class RawPage {
         };
     }
 
+    /** Definition levels, one per row in order, as the map of nulls says (1: a value, 0: null). */
+    private static ArrayRows.LevelSource levelsOf(@Nullable Nulls nulls) {
+        int[] next = {0};
+        return () -> {
+            int i = next[0]++;
+            return nulls != null && nulls.isNull(i) ? 0 : 1;
+        };
+    }
+
     /**
      * Decodes the whole body with parquet-column's readers into arrays. Its DELTA readers allocate what their headers
      * claim, so those headers are first checked against the page's row count.
@@ -281,31 +288,26 @@ final class RawPage {
         }
         try {
             ValuesReader reader = PageDecoder.values(object, leaf, values, dict);
-            if (v2) {
-                ArrayRows.LevelSource defs = null;
-                if (leaf.maxDefinition() > 0) {
-                    byte[] levelBytes = new byte[dl];
-                    body.get(rl, levelBytes, 0, dl);
-                    RunLengthBitPackingHybridDecoder decoder =
-                            new RunLengthBitPackingHybridDecoder(1, new ByteArrayInputStream(levelBytes));
-                    defs = decoder::readInt;
-                }
-                reader.initFromPage(
-                        rows, ByteBufferInputStream.wrap(body.duplicate().position(rl + dl)));
-                return ArrayRows.decode(leaf, firstRow, rows, defs, reader, dict);
+            ArrayRows.LevelSource defs = null;
+            if (leaf.maxDefinition() > 0 && (v2 || levels == Encoding.RLE)) {
+                // our own reading of the RLE levels, checked as the in-place view checks them: parquet-column's
+                // RLE decoder allocates what a damaged run header claims
+                int levelsAt = v2 ? rl : 4;
+                Nulls.Levels l = Nulls.open(object, body, levelsAt, v2 ? rl + dl : start, rows);
+                defs = levelsOf(l.nulls());
             }
             ByteBufferInputStream in =
-                    ByteBufferInputStream.wrap(body.duplicate().position(0));
-            ValuesReader defs = null;
-            if (leaf.maxDefinition() > 0) {
-                defs = PageDecoder.encoding(object, levels)
+                    ByteBufferInputStream.wrap(body.duplicate().position(v2 ? rl + dl : 0));
+            if (!v2 && leaf.maxDefinition() > 0 && levels != Encoding.RLE) { // the deprecated BIT_PACKED levels
+                ValuesReader bitPacked = PageDecoder.encoding(object, levels)
                         .getValuesReader(leaf.descriptor(), ValuesType.DEFINITION_LEVEL);
-                defs.initFromPage(rows, in);
+                bitPacked.initFromPage(rows, in);
+                defs = bitPacked::readInteger;
+            } else if (!v2) {
+                in = ByteBufferInputStream.wrap(body.duplicate().position(start));
             }
             reader.initFromPage(rows, in);
-            ValuesReader levelReader = defs;
-            return ArrayRows.decode(
-                    leaf, firstRow, rows, levelReader == null ? null : levelReader::readInteger, reader, dict);
+            return ArrayRows.decode(leaf, firstRow, rows, defs, reader, dict);
         } catch (CorruptParquetException | UnsupportedParquetException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
