@@ -1,6 +1,8 @@
 package io.tieredstore.parquetlookup;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tieredstore.testfixtures.parquet.ParquetTable;
 import io.tieredstore.testfixtures.parquet.ParquetTable.Codec;
@@ -8,14 +10,21 @@ import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
 import io.tieredstore.testfixtures.parquet.ParquetTable.ColumnType;
 import io.tieredstore.testfixtures.parquet.ParquetTable.KeyOrder;
 import io.tieredstore.testfixtures.parquet.ParquetTable.KeyType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.parquet.format.PageHeader;
+import org.apache.parquet.format.PageType;
+import org.apache.parquet.format.Util;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * decode ({@link WholePageReference}), row by row, on pages parquet-java writes with every encoding it has (data
  * pages v1 and v2, dictionary on and off), required and optional columns with no, some and only nulls, five codecs;
  * on every flat column of parquet-testing (which adds BYTE_STREAM_SPLIT of every type, DELTA_LENGTH_BYTE_ARRAY,
- * INT96, dictionaries of every type).
+ * INT96, dictionaries of every type); and on damaged pages, where the view must either refuse with a typed error
+ * or read what parquet-column reads, and never throw another exception or allocate what a damaged header claims.
  */
 class PageRowsDifferentialTest {
     private static final Path CORPUS = Path.of("/work/shared/data/parquet-testing/data");
@@ -153,6 +163,116 @@ class PageRowsDifferentialTest {
         }
         for (String type : new String[] {"INT32", "INT64", "FLOAT", "DOUBLE", "FIXED_LEN_BYTE_ARRAY"}) {
             assertSeen(seen, type + " BYTE_STREAM_SPLIT v1 no-null");
+        }
+    }
+
+    @Test
+    void damagedPagesAreRefusedOrReadAsParquetColumnReadsThem(TestReporter report) throws IOException {
+        Random r = new Random(7);
+        int trials = 0;
+        int refused = 0;
+        int agreed = 0;
+        long seed = 100;
+        for (Config c : configs()) {
+            if (c.codec() != Codec.UNCOMPRESSED && c.codec() != Codec.SNAPPY) {
+                continue;
+            }
+            List<PageRowsCheck.Page> pages = PageRowsCheck.pages("t", write(c, seed++));
+            for (PageRowsCheck.Page p : pages) {
+                for (int t = 0; t < 12; t++) {
+                    byte[] bad = damage(p, r, t % 4);
+                    trials++;
+                    int outcome = tryPage(p, bad, c + " " + p.leaf().name() + " damage " + t % 4);
+                    refused += outcome == 0 ? 1 : 0;
+                    agreed += outcome == 1 ? 1 : 0;
+                }
+            }
+        }
+        report.publishEntry(
+                "damaged pages", trials + " trials, " + refused + " refused, " + agreed + " read as parquet-column");
+        assertTrue(refused > trials / 10, refused + " of " + trials + " refused");
+        assertTrue(agreed > trials / 10, agreed + " of " + trials + " agreed");
+    }
+
+    /** 0: refused with a typed error; 1: read as the reference reads it; 2: read while the reference fails. */
+    private static int tryPage(PageRowsCheck.Page p, byte[] bad, String what) {
+        @Nullable Object[] expected = PageRowsCheck.reference(p, bad);
+        PageDecoder.Dict dict = PageRowsCheck.dict(p);
+        PageRows heap;
+        RawPage raw;
+        try {
+            raw = PageDecoder.open("t", p.leaf(), p.codec(), bad, 0, -1, PageRowsCheck.LIMITS);
+            heap = raw.rows(dict);
+        } catch (CorruptParquetException | UnsupportedParquetException typed) {
+            return 0;
+        } catch (RuntimeException e) {
+            throw new AssertionError(what + ": " + e, e);
+        }
+        @Nullable Object[] read;
+        try {
+            read = PageRowsCheck.readAll(heap, p.leaf());
+            PageRowsCheck.Direct direct = new PageRowsCheck.Direct(raw.bodyBytes());
+            PageRows off = raw.rows(direct.slice(), dict);
+            PageRowsCheck.assertSame(read, PageRowsCheck.readAll(off, p.leaf()), what + " direct");
+            direct.assertGuards(what);
+        } catch (RuntimeException e) {
+            throw new AssertionError(what + ": an accessor threw " + e, e);
+        }
+        if (expected == null) {
+            return 2;
+        }
+        PageRowsCheck.assertSame(expected, read, what);
+        assertEquals(PageRowsCheck.ascending(p.leaf(), expected), heap.ascending(), what);
+        return 1;
+    }
+
+    /** A copy of the page, its checksum dropped, with one kind of damage. */
+    private static byte[] damage(PageRowsCheck.Page p, Random r, int kind) {
+        try {
+            PageHeader h = p.header().deepCopy();
+            h.unsetCrc();
+            byte[] body =
+                    Arrays.copyOfRange(p.bytes(), p.bytes().length - h.getCompressed_page_size(), p.bytes().length);
+            boolean plain = p.codec() == org.apache.parquet.format.CompressionCodec.UNCOMPRESSED;
+            switch (kind) {
+                case 0 -> { // bit flips in the body
+                    for (int i = 0, n = 1 + r.nextInt(3); i < n && body.length > 0; i++) {
+                        body[r.nextInt(body.length)] ^= (byte) (1 << r.nextInt(8));
+                    }
+                }
+                case 1 -> { // a body cut short, its sizes saying so
+                    int cut = body.length == 0 ? 0 : r.nextInt(body.length);
+                    body = Arrays.copyOf(body, cut);
+                    h.setCompressed_page_size(cut);
+                    if (plain) {
+                        h.setUncompressed_page_size(cut);
+                    }
+                }
+                case 2 -> { // a wrong count of values
+                    int delta = 1 + r.nextInt(700);
+                    if (h.getType() == PageType.DATA_PAGE) {
+                        var d = h.getData_page_header();
+                        d.setNum_values(Math.max(0, d.getNum_values() + (r.nextBoolean() ? delta : -delta)));
+                    } else {
+                        var d = h.getData_page_header_v2();
+                        int n = Math.max(0, d.getNum_values() + (r.nextBoolean() ? delta : -delta));
+                        d.setNum_values(n);
+                        d.setNum_rows(n);
+                    }
+                }
+                default -> { // a byte set to a large value (dictionary ids, lengths, bit widths, run headers)
+                    if (body.length > 0) {
+                        body[r.nextInt(Math.min(body.length, 64))] = (byte) (0x80 | r.nextInt(128));
+                    }
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Util.writePageHeader(h, out);
+            out.write(body);
+            return out.toByteArray();
+        } catch (IOException e) {
+            fail(e);
+            throw new AssertionError(e);
         }
     }
 }
