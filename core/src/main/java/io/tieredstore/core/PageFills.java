@@ -127,6 +127,14 @@ final class PageFills implements AutoCloseable {
                 continue;
             }
             waits.add(mine);
+            // A fetch of this page may have ended between this reader's tier miss and its claim (it fills the
+            // tiers before it leaves the in-flight map): look once more, so that a page is fetched once.
+            ByteBuffer filled = chain.peek(keys[m], span.pageLength(piece));
+            if (filled != null) {
+                mine.complete(filled);
+                inflight.remove(keys[m], mine);
+                continue;
+            }
             if (current == null || !current.continuesWith(piece, maxPagesPerFetch)) {
                 current = new Run(span, piece);
                 runs.add(current);

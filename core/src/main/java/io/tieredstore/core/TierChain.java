@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tier chain: the one place that asks the tiers in order (fast over slow), copies a hit in a slower
@@ -71,6 +72,30 @@ final class TierChain implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * The whole page from the first tier that has it, or null; counts nothing and copies nothing up. The caller has
+     * just counted its miss of this page, and the fault of any tier that threw then, so a tier that throws now is
+     * passed over uncounted.
+     */
+    @Nullable
+    ByteBuffer peek(PageKey key, int pageLength) {
+        ByteBuffer probe = ByteBuffer.allocate(1); // the page's first byte: no page-sized buffer for a miss
+        for (Tier tier : tiers) {
+            try {
+                if (pageLength > 0 && tier.read(key, 0, probe.clear())) {
+                    ByteBuffer page = ByteBuffer.allocate(pageLength);
+                    if (tier.read(key, 0, page)) {
+                        page.flip();
+                        return page.asReadOnlyBuffer();
+                    }
+                }
+            } catch (RuntimeException e) {
+                // counted by the read that missed: see above
+            }
+        }
+        return null;
     }
 
     /** Offers a fetched page to every tier. */
