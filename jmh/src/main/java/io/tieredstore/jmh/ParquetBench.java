@@ -377,7 +377,14 @@ final class ParquetBench implements AutoCloseable {
     }
 
     private Reader duckdbReader() throws SQLException {
-        DuckDBConnection c = ((DuckDBConnection) Objects.requireNonNull(duckdb)).duplicate();
+        return duckdbReader(((DuckDBConnection) Objects.requireNonNull(duckdb)).duplicate(), files);
+    }
+
+    /**
+     * A DuckDB reader of {@code SELECT PROJECTION WHERE id = ?} over the local {@code files} on {@code c}, its
+     * parquet metadata cache on; closing the reader closes {@code c}.
+     */
+    static Reader duckdbReader(Connection c, List<Path> files) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET parquet_metadata_cache = true"); // keep parsed footers between queries: DuckDB hot
         }

@@ -32,12 +32,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -364,43 +360,7 @@ final class ScaleWorld implements AutoCloseable {
 
     /** A DuckDB reader over the local {@code files} on a connection of its own (closed with the reader). */
     static ParquetBench.Reader duckdb(List<Path> files) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:duckdb:");
-        try (Statement s = c.createStatement()) {
-            s.execute("SET parquet_metadata_cache = true"); // keep parsed footers between queries: DuckDB hot
-        }
-        String list =
-                files.stream().map(f -> "'" + f.toAbsolutePath() + "'").collect(Collectors.joining(", ", "[", "]"));
-        PreparedStatement ps =
-                c.prepareStatement("SELECT " + PROJECTION_NAMES + " FROM read_parquet(" + list + ") WHERE id = ?");
-        int n = ParquetBench.PROJECTION.size();
-        return new ParquetBench.Reader() {
-            @Override
-            public Object get(long key) throws SQLException {
-                return rows(key);
-            }
-
-            @Override
-            public List<List<@Nullable Object>> rows(long key) throws SQLException {
-                ps.setLong(1, key);
-                List<List<@Nullable Object>> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        List<@Nullable Object> row = new ArrayList<>(n);
-                        for (int i = 1; i <= n; i++) {
-                            row.add(rs.getObject(i));
-                        }
-                        out.add(row);
-                    }
-                }
-                return out;
-            }
-
-            @Override
-            public void close() throws SQLException {
-                ps.close();
-                c.close();
-            }
-        };
+        return ParquetBench.duckdbReader(DriverManager.getConnection("jdbc:duckdb:"), files);
     }
 
     /**

@@ -204,12 +204,8 @@ final class DeltaInts extends ValueColumn {
         int q = j - g * miniSize;
         int block = g / miniblocks;
         int mb = g - block * miniblocks;
-        int widths = blockAt[block];
-        int data = widths + miniblocks;
-        for (int t = 0; t < mb; t++) {
-            data += (b.get(widths + t) & 0xff) * (miniSize >>> 3);
-        }
-        int width = b.get(widths + mb) & 0xff;
+        int data = miniblockData(block, mb);
+        int width = b.get(blockAt[block] + mb) & 0xff;
         long md = minDelta[block];
         long v = running[g];
         for (int t = 0; t <= q; t++) {
@@ -228,12 +224,8 @@ final class DeltaInts extends ValueColumn {
         int q = j - g * miniSize;
         int block = g / miniblocks;
         int mb = g - block * miniblocks;
-        int widths = blockAt[block];
-        int data = widths + miniblocks;
-        for (int t = 0; t < mb; t++) {
-            data += (b.get(widths + t) & 0xff) * (miniSize >>> 3);
-        }
-        int width = b.get(widths + mb) & 0xff;
+        int data = miniblockData(block, mb);
+        int width = b.get(blockAt[block] + mb) & 0xff;
         long md = minDelta[block];
         long v = running[g];
         long sum = 0;
@@ -242,6 +234,16 @@ final class DeltaInts extends ValueColumn {
             sum += (int) v;
         }
         return sum;
+    }
+
+    /** Where miniblock {@code mb} of block {@code block} starts: after the block's bit widths and the ones before it. */
+    private int miniblockData(int block, int mb) {
+        int widths = blockAt[block];
+        int data = widths + miniblocks;
+        for (int t = 0; t < mb; t++) {
+            data += (b.get(widths + t) & 0xff) * (miniSize >>> 3);
+        }
+        return data;
     }
 
     @Override
