@@ -3,6 +3,7 @@ package io.tieredstore.parquetlookup;
 import io.tieredstore.core.ObjectVersion;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * re-reads on the next call, never a failure). The rounds run in order, one method each, every one skipped when
  * what it needs is cached:
  *
+ *   fromResults      keys whose rows the result cache holds for the versions of their candidates (no reads); when
+ *                    every key is answered there, no round runs
  *   footers          round 1: footers of the objects the catalog names as candidates (opening those it has no
  *                    summary of, in the round); summaries of versions that differ go back to the catalog
  *   prune            objects by their key range, row groups by their statistics (no reads)
@@ -75,6 +78,7 @@ final class Lookup {
     private final List<Task> tasks = new ArrayList<>();
     private final Map<Task, int[]> keyPages = new HashMap<>();
     private final List<Match> matches = new ArrayList<>();
+    private final List<@Nullable List<Row>> answered; // per key, its rows from the result cache, or null
     private final MetadataLoader.Sink sink = new MetadataLoader.Sink() {
         @Override
         public void page(PageRef ref, PageRows page) {
@@ -148,18 +152,21 @@ final class Lookup {
         }
         this.names = Arrays.asList(called);
         this.files = new FileMeta[positions.length];
+        this.answered = new ArrayList<>(Collections.nCopies(keys.size(), null));
     }
 
     /** Runs the rounds and returns each key's rows, in the order of the keys. */
     List<LookupResult> run() {
         try {
-            footers();
-            prune();
-            chunkPages();
-            blooms();
-            keyPages();
-            findRows();
-            projectedPages();
+            if (!fromResults()) {
+                footers();
+                prune();
+                chunkPages();
+                blooms();
+                keyPages();
+                findRows();
+                projectedPages();
+            }
             return assemble(); // every value is a Java object by now: nothing of a cached page escapes the call
         } finally {
             for (PageCache.Entry e : held) {
@@ -170,6 +177,39 @@ final class Lookup {
     }
 
     /* -------------------- rounds -------------------- */
+
+    /** Takes from the result cache the rows of every key it holds at this call's versions; whether that is all. */
+    private boolean fromResults() {
+        if (!table.results.enabled()) {
+            return false;
+        }
+        boolean all = true;
+        for (int q = 0; q < keys.size(); q++) {
+            ObjectVersion[] read = candidateVersions(q);
+            List<Row> rows = read == null ? null : table.results.get(keys.get(q), read);
+            if (rows == null) {
+                all = false;
+            } else {
+                answered.set(q, rows);
+                counters.resultHits.increment();
+            }
+        }
+        return all;
+    }
+
+    /** The versions of key {@code q}'s candidate objects, in table order, or null while one is not known yet. */
+    private ObjectVersion @Nullable [] candidateVersions(int q) {
+        int[] candidates = perKey[q];
+        ObjectVersion[] out = new ObjectVersion[candidates.length];
+        for (int i = 0; i < candidates.length; i++) {
+            ObjectVersion v = versions[candidates[i]];
+            if (v == null) {
+                return null;
+            }
+            out[i] = v;
+        }
+        return out;
+    }
 
     /**
      * Round 1: the footers of the call's objects, opening those without a summary; then the catalog learns the
@@ -224,6 +264,9 @@ final class Lookup {
     private void prune() {
         int objects = catalog.names.size();
         for (int q = 0; q < keys.size(); q++) {
+            if (answered.get(q) != null) {
+                continue;
+            }
             Object key = keys.get(q);
             int[] candidates = perKey[q];
             counters.objectsPruned.add(objects - candidates.length);
@@ -381,8 +424,16 @@ final class Lookup {
         List<String> columns = table.config.columns();
         List<LookupResult> out = new ArrayList<>(keys.size());
         for (int q = 0; q < keys.size(); q++) {
-            out.add(new LookupResult(keys.get(q), columns, rows.get(q)));
-            counters.rowsReturned.add(rows.get(q).size());
+            List<Row> found = answered.get(q);
+            if (found == null) {
+                found = rows.get(q);
+                ObjectVersion[] read = candidateVersions(q);
+                if (read != null) {
+                    table.results.put(keys.get(q), read, found);
+                }
+            }
+            out.add(new LookupResult(keys.get(q), columns, found));
+            counters.rowsReturned.add(found.size());
         }
         counters.lookups.add(keys.size());
         return out;

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * @param columns the projected columns' names, in row order
  * @param maxMetadataBytes the bound on cached metadata
  * @param maxDecompressedBytes the bound on the off-heap cache of decompressed pages (0: none kept)
+ * @param maxResultBytes the bound on the heap cache of recent keys' rows (under 256: none kept)
  * @param maxFooterBytes the largest footer (and page index or bloom filter header) accepted
  * @param maxPageBytes the largest page accepted, compressed or not
  * @param executor where the reads of a round run in parallel
@@ -34,6 +35,7 @@ record LookupConfig(
         List<String> columns,
         long maxMetadataBytes,
         long maxDecompressedBytes,
+        long maxResultBytes,
         int maxFooterBytes,
         int maxPageBytes,
         Executor executor,

@@ -28,6 +28,9 @@ final class LookupCounters {
     /** Pages served from the page cache. */
     final LongAdder pageCacheHits = new LongAdder();
 
+    /** Keys answered from the result cache. */
+    final LongAdder resultHits = new LongAdder();
+
     /** Metadata entries parsed from bytes. */
     final LongAdder metadataLoads = new LongAdder();
 
@@ -44,7 +47,11 @@ final class LookupCounters {
     final LongAdder offsetIndexesDistrusted = new LongAdder();
 
     /** A snapshot of every counter, with the catalog's current size. */
-    LookupStats snapshot(long catalogObjects, long catalogBytes, LookupStats.PageCacheStats pageCache) {
+    LookupStats snapshot(
+            long catalogObjects,
+            long catalogBytes,
+            LookupStats.PageCacheStats pageCache,
+            LookupStats.ResultCacheStats resultCache) {
         return new LookupStats(
                 lookups.sum(),
                 rowsReturned.sum(),
@@ -54,6 +61,7 @@ final class LookupCounters {
                 bloomPrunes.sum(),
                 pagesDecompressed.sum(),
                 pageCacheHits.sum(),
+                resultHits.sum(),
                 metadataLoads.sum(),
                 metadataHits.sum(),
                 originRounds.sum(),
@@ -61,6 +69,7 @@ final class LookupCounters {
                 catalogObjects,
                 catalogBytes,
                 offsetIndexesDistrusted.sum(),
-                pageCache);
+                pageCache,
+                resultCache);
     }
 }

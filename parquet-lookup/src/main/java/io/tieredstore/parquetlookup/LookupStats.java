@@ -11,6 +11,7 @@ package io.tieredstore.parquetlookup;
  * @param bloomFilterPrunes row groups skipped by a bloom filter alone, per key
  * @param pagesDecompressed pages decompressed (each is then kept off the heap while the page cache's bound allows)
  * @param pageCacheHits pages served from the page cache, already decompressed
+ * @param resultHits keys answered from the result cache: no page read, for the versions the lookup opened
  * @param metadataLoads footers, page indexes, bloom filters and dictionaries parsed from bytes
  * @param metadataHits the same, served from the metadata cache
  * @param originRounds rounds of parallel reads in which some read of the lookup's own needed the origin (its
@@ -23,6 +24,7 @@ package io.tieredstore.parquetlookup;
  * @param offsetIndexesDistrusted offset indexes whose first rows contradict the pages (not starting at 0, not
  *     ascending, past the row group), so that the chunk's page headers were walked instead
  * @param pageCache what the page cache holds now
+ * @param resultCache what the result cache holds now
  */
 public record LookupStats(
         long lookups,
@@ -33,6 +35,7 @@ public record LookupStats(
         long bloomFilterPrunes,
         long pagesDecompressed,
         long pageCacheHits,
+        long resultHits,
         long metadataLoads,
         long metadataHits,
         long originRounds,
@@ -40,7 +43,21 @@ public record LookupStats(
         long catalogObjects,
         long catalogBytes,
         long offsetIndexesDistrusted,
-        PageCacheStats pageCache) {
+        PageCacheStats pageCache,
+        ResultCacheStats resultCache) {
+
+    /**
+     * What the result cache (the rows of recently looked-up keys, on the heap) holds at one moment.
+     *
+     * @param rows rows held, over every cached key (a key with no row holds none but still costs its entry)
+     * @param heapBytes the estimate of the heap they hold, the bound's measure: rows, values, keys and entries
+     */
+    public record ResultCacheStats(long rows, long heapBytes) {
+        /** Estimated heap bytes per cached row, or 0 when none is cached. */
+        public double heapBytesPerRow() {
+            return rows == 0 ? 0 : (double) heapBytes / rows;
+        }
+    }
 
     /**
      * What the cache of decompressed pages holds at one moment.

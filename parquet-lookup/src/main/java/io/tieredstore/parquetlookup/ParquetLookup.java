@@ -22,7 +22,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * a {@link TieredStore}.
  *
  * <p>Footers, page indexes, bloom filters and dictionaries are cached per object version, bounded by bytes, and so
- * are decompressed pages, off the heap, read by row where they lie; a lookup prunes objects, row groups and pages by the key's statistics, then reads only the
+ * are decompressed pages, off the heap, read by row where they lie, and the rows of recently looked-up keys, each
+ * for the object versions it was read from; a lookup prunes objects, row groups and pages by the key's statistics, then reads only the
  * key pages that may hold the key and the projected columns' pages holding the matching rows. Which version of
  * an object is read follows the store's consistency policy for its key: tables of immutable files are best
  * served with {@code ConsistencyPolicy.IMMUTABLE} for their prefix, which spares a HEAD per object per lookup and
@@ -125,6 +126,9 @@ public final class ParquetLookup implements AutoCloseable {
         /** The default bound on the off-heap cache of decompressed pages (reserved as pages arrive). */
         public static final long DEFAULT_MAX_DECOMPRESSED_BYTES = 256L << 20;
 
+        /** The default bound on the heap cache of recently looked-up keys' rows. */
+        public static final long DEFAULT_MAX_RESULT_BYTES = 32L << 20;
+
         /** The default cap on a footer (and on one page index or bloom filter header). */
         public static final int DEFAULT_MAX_FOOTER_BYTES = 16 << 20;
 
@@ -151,6 +155,7 @@ public final class ParquetLookup implements AutoCloseable {
         private @Nullable List<String> columns;
         private long maxMetadataBytes = UNSET;
         private long maxDecompressedBytes = UNSET;
+        private long maxResultBytes = UNSET;
         private int maxFooterBytes = UNSET;
         private int maxPageBytes = UNSET;
         private @Nullable Executor executor;
@@ -242,6 +247,19 @@ public final class ParquetLookup implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The bound on the rows of recently looked-up keys kept on the heap (default 32 MiB, an estimate of their
+         * heap; under 256 bytes keeps none). A key whose rows are held is answered without reading a page, as long
+         * as every object that may hold it is still at the version its rows were read from.
+         */
+        @CanIgnoreReturnValue
+        public Builder maxResultBytes(long bytes) {
+            requireState(this.maxResultBytes == UNSET, "maxResultBytes was already set to %s", this.maxResultBytes);
+            requireArgument(bytes >= 0, "maxResultBytes must not be negative: %s", bytes);
+            this.maxResultBytes = bytes;
+            return this;
+        }
+
         /** The largest footer accepted (default 16 MiB); a larger one is reported as corrupt. */
         @CanIgnoreReturnValue
         public Builder maxFooterBytes(int bytes) {
@@ -298,6 +316,7 @@ public final class ParquetLookup implements AutoCloseable {
                     cols,
                     maxMetadataBytes == UNSET ? DEFAULT_MAX_METADATA_BYTES : maxMetadataBytes,
                     maxDecompressedBytes == UNSET ? DEFAULT_MAX_DECOMPRESSED_BYTES : maxDecompressedBytes,
+                    maxResultBytes == UNSET ? DEFAULT_MAX_RESULT_BYTES : maxResultBytes,
                     maxFooterBytes == UNSET ? DEFAULT_MAX_FOOTER_BYTES : maxFooterBytes,
                     maxPageBytes == UNSET ? DEFAULT_MAX_PAGE_BYTES : maxPageBytes,
                     run,

@@ -51,6 +51,12 @@ public final class Row {
         return v instanceof byte[] b ? b.clone() : v;
     }
 
+    /** The value of projected column {@code i} itself, not copied: for the lookup's own estimates only. */
+    @Nullable
+    Object peek(int i) {
+        return values[i];
+    }
+
     /** All values in projection order (byte arrays copied). */
     public List<@Nullable Object> values() {
         List<@Nullable Object> out = new ArrayList<>(values.length);

@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Parts: the table's catalog (TableCatalog: the object list, fixed or listed under a prefix and relisted by
  * refresh(), with a never-evicted summary per object of its version and key range, and an index over the ranges),
  * the metadata cache (MetadataCache: footers, chunk page maps, dictionaries, bloom filters), the page cache,
- * the counters, the executor, and the MetadataLoader that parses metadata from the store. Each getAll runs a Lookup,
+ * the result cache (ResultCache: recent keys' rows, valid for the versions they were read at), the counters, the
+ * executor, and the MetadataLoader that parses metadata from the store. Each getAll runs a Lookup,
  * which holds what that call loaded and has one method per round; an object that changed while it was being read
  * is invalidated and the call is run once more, at the new version. preload() (Preloader) fills the catalog and the
  * metadata cache ahead of lookups.
@@ -65,6 +66,9 @@ final class TableEngine implements AutoCloseable {
     /** Decompressed pages, off the heap, bounded by {@code maxDecompressedBytes}. */
     final PageCache pageCache;
 
+    /** Recent keys' rows, on the heap, bounded by {@code maxResultBytes}, each for the versions it was read at. */
+    final ResultCache results;
+
     /** The counters behind {@link #stats()}. */
     final LookupCounters counters = new LookupCounters();
 
@@ -82,6 +86,7 @@ final class TableEngine implements AutoCloseable {
         }
         this.metadata = new MetadataCache(config.maxMetadataBytes(), config.executor());
         this.pageCache = new PageCache(config.maxDecompressedBytes());
+        this.results = new ResultCache(config.maxResultBytes());
     }
 
     /** The projected columns' names. */
@@ -201,13 +206,18 @@ final class TableEngine implements AutoCloseable {
     /** A snapshot of the counters. */
     LookupStats stats() {
         TableCatalog c = catalog.get();
-        return counters.snapshot(c == null ? 0 : c.summarized(), c == null ? 0 : c.bytes(), pageCache.stats());
+        return counters.snapshot(
+                c == null ? 0 : c.summarized(),
+                c == null ? 0 : c.bytes(),
+                pageCache.stats(),
+                new LookupStats.ResultCacheStats(results.rows(), results.bytes()));
     }
 
     /** Drops the caches and closes the executor if it is the engine's own. */
     @Override
     public void close() {
         metadata.invalidateAll();
+        results.invalidateAll();
         pageCache.close();
         AutoCloseable owned = config.ownedExecutor();
         if (owned != null) {

@@ -104,15 +104,15 @@ final class LookupHarness {
     /**
      * Sets {@code b}'s page cache as {@value #PAGE_CACHE_PROPERTY} says: the default bound (unset), {@code off} (0:
      * every lookup decompresses its pages again) or {@code tiny} (one 4 KiB block: smaller than most pages, which
-     * are then read on the heap, while the pages that fit are evicted by the next). The build runs the differential
-     * tests in all three.
+     * are then read on the heap, while the pages that fit are evicted by the next). Off and tiny also keep no result
+     * cache, so that a key looked up again reads its pages again. The build runs the differential tests in all three.
      */
     static ParquetLookup.Builder pageCache(ParquetLookup.Builder b) {
         String mode = System.getProperty(PAGE_CACHE_PROPERTY, "default");
         return switch (mode) {
             case "default" -> b;
-            case "off" -> b.maxDecompressedBytes(0);
-            case "tiny" -> b.maxDecompressedBytes(4096);
+            case "off" -> b.maxDecompressedBytes(0).maxResultBytes(0);
+            case "tiny" -> b.maxDecompressedBytes(4096).maxResultBytes(0);
             default -> fail(PAGE_CACHE_PROPERTY + " must be default, off or tiny, not " + mode);
         };
     }

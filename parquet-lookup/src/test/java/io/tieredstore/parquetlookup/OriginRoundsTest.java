@@ -207,7 +207,8 @@ class OriginRoundsTest {
                 .objects(List.of(TABLE))
                 .keyColumn(ParquetTable.KEY_COLUMN)
                 .columns(COLUMNS)
-                .maxDecompressedBytes(0); // every lookup reads its pages (from a tier once cached)
+                .maxDecompressedBytes(0) // every lookup reads its pages (from a tier once cached)
+                .maxResultBytes(0); // also a key looked up again
     }
 
     /** A lookup whose executor makes the noise fetch before each task. */

@@ -268,10 +268,14 @@ class ParquetLookupTest {
         ParquetTable after = table(32, 2_000, ParquetTable.KeyOrder.SORTED).build();
         List<String> keys = List.of(upload(s3, before, "moving.parquet"));
         Object key = before.key(1_000);
-        // IMMUTABLE: the store keeps the old version, the origin answers 412, and the lookup re-reads once.
+        // IMMUTABLE: the store keeps the old version, the origin answers 412, and the lookup re-reads once. No page
+        // or result cache: with either, the lookup would answer from the old version without a read, as IMMUTABLE
+        // allows.
         try (TieredStore store = store(s3, new MapTier("map"));
-                ParquetLookup lookup =
-                        base(store, s3, keys).maxDecompressedBytes(0).build()) {
+                ParquetLookup lookup = base(store, s3, keys)
+                        .maxDecompressedBytes(0)
+                        .maxResultBytes(0)
+                        .build()) {
             assertEquals(expected(List.of(before), keys, key), lookup.get(key).rows());
             upload(s3, after, "moving.parquet");
             ((MapTier) lastTier()).clear();

@@ -1,0 +1,211 @@
+package io.tieredstore.parquetlookup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tieredstore.core.ConsistencyPolicy;
+import io.tieredstore.core.TieredStore;
+import io.tieredstore.testfixtures.S3Extension;
+import io.tieredstore.testfixtures.S3Fixture;
+import io.tieredstore.testfixtures.parquet.ParquetTable;
+import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
+import io.tieredstore.testfixtures.parquet.PartitionedTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * The result cache in S3Mock: a key looked up again is answered without reading or decompressing a page, and never
+ * for versions its rows were not read from: an object overwritten (seen by a STRICT check or a refresh), added or
+ * removed changes the next answer; repeated keys of every kind answer what a lookup without the cache answers; the
+ * cache stays within its bound.
+ */
+@ExtendWith(S3Extension.class)
+class ResultCacheTest {
+    private static final List<String> COLUMNS =
+            ParquetTable.defaultColumns().stream().map(Column::name).limit(3).toList();
+    private static final long ROWS = 200;
+
+    /** Four parts of 200 rows. */
+    private static final PartitionedTable A = parts(5);
+
+    /** The same keys with other values. */
+    private static final PartitionedTable B = parts(77);
+
+    private static final List<byte[]> A_FILES = new ArrayList<>();
+    private static final List<byte[]> B_FILES = new ArrayList<>();
+
+    @BeforeAll
+    static void write(@TempDir Path dir) throws IOException {
+        for (Path p : A.writeTo(dir.resolve("a"))) {
+            A_FILES.add(Files.readAllBytes(p));
+        }
+        for (Path p : B.writeTo(dir.resolve("b"))) {
+            B_FILES.add(Files.readAllBytes(p));
+        }
+    }
+
+    @Test
+    void get_sameKeyAgain_isAnsweredWithoutReadingOrDecompressingAPage(S3Fixture s3) {
+        upload(s3, 3);
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = lookup(store, s3, ParquetLookup.Builder.DEFAULT_MAX_RESULT_BYTES)) {
+            long g = ROWS + 17;
+            LookupHarness.assertRows(List.of(row(A, 1, g)), lookup.get(A.key(g)), "first");
+            LookupHarness.assertRows(List.of(row(A, 1, g)), lookup.get(A.key(g)), "second: the catalog now prunes");
+            long absent = A.key(g) + 1; // keys are not dense here
+            LookupHarness.assertRows(List.of(), lookup.get(absent), "absent");
+            LookupStats before = lookup.stats();
+            long requests = store.stats().originRequests();
+            LookupHarness.assertRows(List.of(row(A, 1, g)), lookup.get(A.key(g)), "third");
+            LookupHarness.assertRows(List.of(), lookup.get(absent), "absent again");
+            LookupStats after = lookup.stats();
+            assertEquals(before.resultHits() + 2, after.resultHits(), "the third lookup and the absent key again");
+            assertEquals(before.pagesDecompressed(), after.pagesDecompressed(), "no page was decompressed");
+            assertEquals(before.pageCacheHits(), after.pageCacheHits(), "no page was read for a cached key");
+            assertEquals(requests, store.stats().originRequests(), "nothing went to S3");
+            assertTrue(after.resultCache().rows() >= 1, "the key's row is held");
+            assertTrue(after.resultCache().heapBytesPerRow() > 0);
+        }
+    }
+
+    @Test
+    void get_objectOverwrittenUnderStrict_answersTheNewVersionsRows(S3Fixture s3) {
+        upload(s3, 3);
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.STRICT, 64 << 10);
+                ParquetLookup lookup = lookup(store, s3, ParquetLookup.Builder.DEFAULT_MAX_RESULT_BYTES)) {
+            long g = 2 * ROWS + 9;
+            for (int i = 0; i < 3; i++) {
+                LookupHarness.assertRows(List.of(row(A, 2, g)), lookup.get(A.key(g)), "before, " + i);
+            }
+            assertTrue(lookup.stats().resultHits() >= 1, "the key was cached");
+            put(s3, name(2), B_FILES.get(2));
+            long hits = lookup.stats().resultHits();
+            LookupHarness.assertRows(List.of(row(B, 2, g)), lookup.get(A.key(g)), "after the overwrite");
+            assertEquals(hits, lookup.stats().resultHits(), "the old version's rows are not served");
+            LookupHarness.assertRows(List.of(row(B, 2, g)), lookup.get(A.key(g)), "the new rows, cached");
+            assertEquals(hits + 1, lookup.stats().resultHits());
+        }
+    }
+
+    @Test
+    void get_objectsAddedChangedAndRemovedByRefresh_changeTheCachedKeysAnswers(S3Fixture s3) {
+        upload(s3, 3);
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = lookup(store, s3, ParquetLookup.Builder.DEFAULT_MAX_RESULT_BYTES)) {
+            long g0 = 5;
+            long g1 = ROWS + 5;
+            long g3 = 3 * ROWS + 5;
+            for (int i = 0; i < 2; i++) {
+                LookupHarness.assertRows(List.of(row(A, 0, g0)), lookup.get(A.key(g0)), "part 0");
+                LookupHarness.assertRows(List.of(row(A, 1, g1)), lookup.get(A.key(g1)), "part 1");
+                LookupHarness.assertRows(List.of(), lookup.get(A.key(g3)), "part 3 is not in the table yet");
+            }
+            // part 0 changes, part 1 goes, part 3 comes, and a copy of part 3 under a new name holds the same keys
+            put(s3, name(0), B_FILES.get(0));
+            s3.s3().deleteObject(b -> b.bucket(s3.bucket()).key(name(1)));
+            put(s3, name(3), A_FILES.get(3));
+            put(s3, "t/z-copy.parquet", A_FILES.get(3));
+            lookup.refresh();
+            for (int i = 0; i < 2; i++) {
+                LookupHarness.assertRows(List.of(row(B, 0, g0)), lookup.get(A.key(g0)), "changed part 0, " + i);
+                LookupHarness.assertRows(List.of(), lookup.get(A.key(g1)), "removed part 1, " + i);
+                LookupHarness.assertRows(
+                        List.of(row(A, 3, g3), new Row("t/z-copy.parquet", g3 % ROWS, values(A, g3))),
+                        lookup.get(A.key(g3)),
+                        "added part 3 and its copy, " + i);
+            }
+        }
+    }
+
+    @Test
+    void getAll_repeatedKeysOfEveryKind_answerWhatALookupWithoutTheCacheAnswers(S3Fixture s3) {
+        upload(s3, 4);
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup cached = lookup(store, s3, 16 << 10); // small: entries come and go
+                ParquetLookup plain = lookup(store, s3, 0)) {
+            Random random = new Random(11);
+            for (int round = 0; round < 40; round++) {
+                List<Object> keys = new ArrayList<>();
+                for (int i = 0; i < 1 + random.nextInt(6); i++) {
+                    long g = random.nextInt((int) (4 * ROWS));
+                    long key = A.key(g);
+                    keys.add(
+                            switch (random.nextInt(4)) {
+                                case 0 -> key;
+                                case 1 -> (int) key; // the same rows under another key type
+                                case 2 -> key + 1; // absent where keys are not dense
+                                default -> A.key(random.nextInt(8)); // a few very hot keys
+                            });
+                }
+                List<LookupResult> expected = plain.getAll(keys);
+                List<LookupResult> actual = cached.getAll(keys);
+                for (int i = 0; i < keys.size(); i++) {
+                    LookupHarness.assertRows(expected.get(i).rows(), actual.get(i), "round " + round + " key " + i);
+                    assertEquals(keys.get(i), actual.get(i).key(), "the key as asked");
+                }
+            }
+            LookupStats s = cached.stats();
+            assertTrue(s.resultHits() > 0, "repeated keys were answered from the cache");
+            assertTrue(s.resultCache().heapBytes() <= 16 << 10, "within the bound: " + s.resultCache());
+            assertEquals(0, plain.stats().resultHits());
+            assertEquals(new LookupStats.ResultCacheStats(0, 0), plain.stats().resultCache());
+        }
+    }
+
+    private static PartitionedTable parts(long seed) {
+        return PartitionedTable.builder()
+                .parts(4)
+                .rowsPerPart(ROWS)
+                .columns(ParquetTable.defaultColumns().subList(0, 3))
+                .codec(ParquetTable.Codec.SNAPPY)
+                .seed(seed)
+                .build();
+    }
+
+    private static ParquetLookup lookup(TieredStore store, S3Fixture s3, long maxResultBytes) {
+        return ParquetLookup.builder()
+                .store(store)
+                .bucket(s3.bucket())
+                .prefix(s3.s3(), "t/")
+                .keyColumn(ParquetTable.KEY_COLUMN)
+                .columns(COLUMNS)
+                .maxResultBytes(maxResultBytes)
+                .build();
+    }
+
+    private static String name(int part) {
+        return "t/" + PartitionedTable.fileName(part);
+    }
+
+    private static void upload(S3Fixture s3, int parts) {
+        for (int p = 0; p < parts; p++) {
+            put(s3, name(p), A_FILES.get(p));
+        }
+    }
+
+    private static void put(S3Fixture s3, String key, byte[] bytes) {
+        s3.s3().putObject(b -> b.bucket(s3.bucket()).key(key), RequestBody.fromBytes(bytes));
+    }
+
+    private static Row row(PartitionedTable t, int part, long g) {
+        return new Row(name(part), g % ROWS, values(t, g));
+    }
+
+    private static List<@Nullable Object> values(PartitionedTable t, long g) {
+        List<@Nullable Object> values = new ArrayList<>();
+        for (String c : COLUMNS) {
+            values.add(t.value(c, g));
+        }
+        return values;
+    }
+}
