@@ -82,7 +82,7 @@ public final class FirstLookup {
         int rowsPerObject = args.length > 2 ? Integer.parseInt(args[2]) : 250_000;
         List<String> variants =
                 split(args.length > 3 ? args[3] : "plain,pre-sdk,pre-thrift,pre-caffeine,pre-all,c1,cds", ',');
-        PartitionedTable table = ScaleWorld.table(objects, rowsPerObject);
+        PartitionedTable table = ScaleWorld.table(objects, rowsPerObject, ScaleWorld.DEFAULT_PAGE_ROWS);
         Path dir = ScaleWorld.localCopy(table);
         S3Endpoint endpoint = S3Endpoint.shared();
         String bucket = endpoint.newBucket();

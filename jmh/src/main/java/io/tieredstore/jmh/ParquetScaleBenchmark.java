@@ -1,8 +1,10 @@
 package io.tieredstore.jmh;
 
+import io.tieredstore.parquetlookup.ParquetLookup;
 import io.tieredstore.testfixtures.OriginCounters;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,9 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code oursHot}: {@code ParquetLookup}, every page in the memory tier, the page cache bounded to
- *       {@code pageCachePercent} % (10 %) of the decompressed bytes of the key and projected columns (from the
- *       footers; printed);
- *   <li>{@code oursMemoryTier}: the same with the page cache off: pages in the memory tier only;
+ *       {@code pageCachePercent} % (0 %) and the result cache to {@code resultCachePercent} % (10 %) of the
+ *       decompressed bytes of the key and projected columns (from the footers; printed);
+ *   <li>{@code oursMemoryTier}: the same with both caches off: pages in the memory tier only;
  *   <li>{@code duckdbLocal}: DuckDB (JDBC prepared statement, parquet metadata cache on) on a local copy;
  *   <li>{@code parquetJavaCachedHot}: parquet-java with column-index filtering through the caching
  *       {@code S3Client}, every page in the memory tier.
@@ -39,8 +41,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Each thread looks up a precomputed array of {@value #KEYS_PER_THREAD} rows of its own seed (drawing costs nothing
  * in the measurement). Before measuring, the trial fills the memory tier, loads every footer and page index, checks
- * {@value #CHECKED_KEYS} keys of the distribution against the table's values and DuckDB, and ({@code oursHot}) runs
- * the first thread's keys once to fill the page cache (or as many as run in {@code warmSeconds}, 30 s). At the end of a trial it prints {@code scale-stats: ...}: heap
+ * {@value #CHECKED_KEYS} keys of the distribution against the table's values and DuckDB, and ({@code oursHot}) fills
+ * its caches with {@code warmKeys} keys (300,000) of the distribution drawn with a seed no measuring thread uses, in
+ * batches of {@value #WARM_BATCH} ({@code getAll} decompresses a page once per batch), or as many as run in
+ * {@code warmSeconds} (60 s): the state a service's caches reach after that many lookups, without replaying the
+ * measured sequence. At the end of a trial it prints {@code scale-stats: ...}: heap
  * (after a GC) and direct bytes held by the lookup since before it was built, per object and per row the cache bound
  * holds, origin requests during the measurement, and the lookup's stats.
  *
@@ -57,6 +62,15 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ParquetScaleBenchmark {
     /** Rows each thread's key array holds (cycled). */
     static final int KEYS_PER_THREAD = 1 << 20;
+
+    /** Keys per {@code getAll} call while filling oursHot's caches. */
+    static final int WARM_BATCH = 10_000;
+
+    /** The seed of the keys that fill the caches: not a measuring thread's (those are 1,000 + thread index). */
+    static final long WARM_SEED = 999;
+
+    /** The key array whose first keys are checked: of a seed (1,000 + this) that no measuring thread uses. */
+    static final int CHECK_INDEX = 1_000;
 
     /** Keys checked against the table's values and DuckDB before measuring. */
     static final int CHECKED_KEYS = 200;
@@ -77,12 +91,24 @@ public class ParquetScaleBenchmark {
     @Param({"250000"})
     public int rowsPerObject;
 
+    /** The most rows a data page holds: parquet-java's default 20,000, or smaller pages for point lookups. */
+    @Param({"20000"})
+    public int pageRows;
+
     /** oursHot's page cache, in percent of the decompressed bytes of the key and projected columns. */
-    @Param({"10"})
+    @Param({"0"})
     public int pageCachePercent;
 
-    /** The longest oursHot's page-cache fill may take: the first thread's keys, or as many as run in this time. */
-    @Param({"30"})
+    /** oursHot's result cache, in percent of the decompressed bytes of the key and projected columns. */
+    @Param({"10"})
+    public int resultCachePercent;
+
+    /** Keys oursHot looks up to fill its caches before measuring. */
+    @Param({"300000"})
+    public int warmKeys;
+
+    /** The longest oursHot's cache fill may take. */
+    @Param({"60"})
     public int warmSeconds;
 
     private ScaleWorld world;
@@ -97,31 +123,35 @@ public class ParquetScaleBenchmark {
     /** Builds the world, fills its caches, checks its answers. */
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        world = ScaleWorld.start(way, objects, rowsPerObject, pageCachePercent);
+        world = ScaleWorld.start(way, objects, rowsPerObject, pageRows, pageCachePercent, resultCachePercent);
         distribution = ScaleKeys.Distribution.parse(keys);
-        long[] first = keysOf(0);
+        keysOf(0);
         keysOf(1); // drawn now, so that the heap baseline holds them
+        long[] checked = keysOf(CHECK_INDEX); // keys no measuring thread looks up, nor the warm-up
         world.warmPages();
         before = ScaleWorld.Memory.now();
         world.buildLookup();
         try (ParquetBench.Reader reader = world.reader()) {
             world.warmMetadata(reader);
-            world.check(reader, first, CHECKED_KEYS);
-            if (world.way == ScaleWorld.Way.OURS_HOT) {
+            world.check(reader, checked, CHECKED_KEYS);
+            ParquetLookup ours = world.lookup();
+            if (world.way == ScaleWorld.Way.OURS_HOT && ours != null) {
+                long[] warm = ScaleKeys.rows(distribution, world.table.rows(), warmKeys, WARM_SEED);
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(warmSeconds);
                 int n = 0;
-                while (n < first.length && (n % 1024 != 0 || System.nanoTime() < end)) {
-                    reader.get(first[n++]);
+                while (n < warm.length && System.nanoTime() < end) {
+                    int to = Math.min(warm.length, n + WARM_BATCH);
+                    List<Object> batch = new ArrayList<>(to - n);
+                    for (int i = n; i < to; i++) {
+                        batch.add(world.table.key(warm[i]));
+                    }
+                    ours.getAll(batch);
+                    n = to;
                 }
                 System.out.printf(
-                        "scale-warm: %,d of the first thread's %,d keys in %.1f s; %s%n",
-                        n,
-                        first.length,
-                        (System.nanoTime() - start) / 1e9,
-                        world.lookup() == null
-                                ? ""
-                                : Objects.requireNonNull(world.lookup()).stats());
+                        "scale-warm: %,d of %,d keys in %.1f s; %s%n",
+                        n, warm.length, (System.nanoTime() - start) / 1e9, ours.stats());
             }
         }
         OriginCounters c = world.counters();
@@ -144,7 +174,7 @@ public class ParquetScaleBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         System.out.println();
-        System.out.println(world.stats(before, lookups.sum(), requestsBefore, fetchesBefore, pageCachePercent));
+        System.out.println(world.stats(before, lookups.sum(), requestsBefore, fetchesBefore));
         world.close();
     }
 

@@ -53,7 +53,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The world of {@link ParquetScaleBenchmark}: a sorted table of {@code objects} ZSTD Parquet files (by default 40 of
  * 250,000 rows, 10M rows; the eight columns of {@link ParquetBench#COLUMNS}, page indexes on, row groups of 100,000
- * rows) written once under {@code jmh/target/parquet-scale/} and reused, uploaded to the embedded S3 (latency profile
+ * rows, pages of up to {@code pageRows} rows, parquet-java's default 20,000 unless asked) written once under {@code jmh/target/parquet-scale/} and reused, uploaded to the embedded S3 (latency profile
  * NONE: every measured way is hot), and one way of answering {@code SELECT name, cat, amount, ts WHERE id = ?}.
  */
 final class ScaleWorld implements AutoCloseable {
@@ -62,9 +62,9 @@ final class ScaleWorld implements AutoCloseable {
 
     /** The ways of answering a lookup at scale. */
     enum Way {
-        /** ParquetLookup, pages in the memory tier, the page cache bounded to a share of the projected bytes. */
+        /** ParquetLookup, pages in the memory tier, the page and result caches bounded to shares of the projected bytes. */
         OURS_HOT,
-        /** ParquetLookup, pages in the memory tier only: the page cache off, every lookup decodes its pages. */
+        /** ParquetLookup, pages in the memory tier only: page and result caches off, every lookup decodes its pages. */
         OURS_MEMORY_TIER,
         /** DuckDB (JDBC prepared statement, parquet metadata cache on) over the local copy of the files. */
         DUCKDB_LOCAL,
@@ -81,8 +81,11 @@ final class ScaleWorld implements AutoCloseable {
     final List<Path> files;
     /** The decompressed bytes of the key and projected columns' chunks, summed over every file's footer. */
     final long projectedBytes;
-    /** The page-cache bound of {@link Way#OURS_HOT}: {@code percent} % of {@link #projectedBytes}. */
+    /** The page-cache bound of {@link Way#OURS_HOT}: {@code pageCachePercent} % of {@link #projectedBytes}. */
     final long pageCacheBytes;
+
+    /** The result-cache bound of {@link Way#OURS_HOT}: {@code resultCachePercent} % of {@link #projectedBytes}. */
+    final long resultCacheBytes;
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private @Nullable String bucket;
@@ -93,9 +96,11 @@ final class ScaleWorld implements AutoCloseable {
     private @Nullable ParquetLookup lookup;
     private final List<S3InputFile> inputFiles = new ArrayList<>();
 
-    private ScaleWorld(Way way, int objects, int rowsPerObject, int pageCachePercent) throws Exception {
+    private ScaleWorld(
+            Way way, int objects, int rowsPerObject, int pageRows, int pageCachePercent, int resultCachePercent)
+            throws Exception {
         this.way = way;
-        this.table = table(objects, rowsPerObject);
+        this.table = table(objects, rowsPerObject, pageRows);
         Path dir = localCopy(table);
         this.files = new ArrayList<>();
         for (int p = 0; p < objects; p++) {
@@ -103,17 +108,21 @@ final class ScaleWorld implements AutoCloseable {
         }
         this.projectedBytes = projectedBytes(files);
         this.pageCacheBytes = projectedBytes * pageCachePercent / 100;
+        this.resultCacheBytes = projectedBytes * resultCachePercent / 100;
         System.out.printf(
                 Locale.ROOT,
-                "%nscale-table: %,d rows in %d objects, %,d bytes on disk; decompressed bytes of id + %s: %,d;"
-                        + " page cache of oursHot (%d %%): %,d bytes%n",
+                "%nscale-table: %,d rows in %d objects, pages of up to %,d rows, %,d bytes on disk; decompressed bytes"
+                        + " of id + %s: %,d; oursHot's page cache (%d %%): %,d bytes, result cache (%d %%): %,d bytes%n",
                 table.rows(),
                 objects,
+                pageRows,
                 totalFileBytes(),
                 PROJECTION_NAMES,
                 projectedBytes,
                 pageCachePercent,
-                pageCacheBytes);
+                pageCacheBytes,
+                resultCachePercent,
+                resultCacheBytes);
         if (way == Way.DUCKDB_LOCAL) {
             return; // reads the local copy only
         }
@@ -137,21 +146,27 @@ final class ScaleWorld implements AutoCloseable {
 
     private static final String PROJECTION_NAMES = String.join(", ", ParquetBench.PROJECTION);
 
-    /** The world for {@code way} (a {@link Way} in camel case); {@code pageCachePercent} sizes oursHot's cache. */
-    static ScaleWorld start(String way, int objects, int rowsPerObject, int pageCachePercent) throws Exception {
-        return new ScaleWorld(Way.parse(way), objects, rowsPerObject, pageCachePercent);
+    /** The world for {@code way} (a {@link Way} in camel case); the percentages size oursHot's two caches. */
+    static ScaleWorld start(
+            String way, int objects, int rowsPerObject, int pageRows, int pageCachePercent, int resultCachePercent)
+            throws Exception {
+        return new ScaleWorld(Way.parse(way), objects, rowsPerObject, pageRows, pageCachePercent, resultCachePercent);
     }
 
     /** The scale table's definition: deterministic (fixed seeds), so a file written once serves every run. */
-    static PartitionedTable table(int objects, int rowsPerObject) {
+    static PartitionedTable table(int objects, int rowsPerObject, int pageRows) {
         return PartitionedTable.builder()
                 .parts(objects)
                 .rowsPerPart(rowsPerObject)
                 .columns(ParquetBench.COLUMNS)
                 .codec(Codec.ZSTD)
                 .rowGroupRowLimit(ParquetBench.ROW_GROUP_ROWS)
+                .pageRowLimit(pageRows)
                 .build();
     }
+
+    /** parquet-java's default page row limit, the scale table's unless a run asks for smaller pages. */
+    static final int DEFAULT_PAGE_ROWS = 20_000;
 
     /**
      * The table's files under {@code jmh/target/parquet-scale/} (beside the benchmarks jar, whatever the working
@@ -172,11 +187,12 @@ final class ScaleWorld implements AutoCloseable {
         return dir;
     }
 
-    /** Writes the scale table ahead of a run: {@code java -cp jmh/target/benchmarks.jar ... ScaleWorld [40 250000]}. */
+    /** Writes the scale table ahead of a run: {@code java -cp jmh/target/benchmarks.jar ... ScaleWorld [40 250000 [pageRows]]}. */
     public static void main(String[] args) throws IOException {
         int objects = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 250_000;
-        PartitionedTable t = table(objects, rows);
+        int pageRows = args.length > 2 ? Integer.parseInt(args[2]) : DEFAULT_PAGE_ROWS;
+        PartitionedTable t = table(objects, rows, pageRows);
         Path dir = localCopy(t);
         List<Path> files = new ArrayList<>();
         for (int p = 0; p < objects; p++) {
@@ -270,9 +286,9 @@ final class ScaleWorld implements AutoCloseable {
         return s;
     }
 
-    /** The one place the page cache (off-heap decompressed pages) is bounded. */
-    static ParquetLookup.Builder pageCache(ParquetLookup.Builder b, long bytes) {
-        return b.maxDecompressedBytes(bytes);
+    /** The one place the page cache (off-heap decompressed pages) and the result cache (heap rows) are bounded. */
+    static ParquetLookup.Builder caches(ParquetLookup.Builder b, long pageBytes, long resultBytes) {
+        return b.maxDecompressedBytes(pageBytes).maxResultBytes(resultBytes);
     }
 
     /** Builds the way's lookup (ours only), after {@link #warmPages} so that a heap baseline can be taken between. */
@@ -286,7 +302,11 @@ final class ScaleWorld implements AutoCloseable {
                 .objects(objectKeys)
                 .keyColumn("id")
                 .columns(ParquetBench.PROJECTION);
-        pageCache(b, way == Way.OURS_HOT ? pageCacheBytes : 0);
+        if (way == Way.OURS_HOT) {
+            caches(b, pageCacheBytes, resultCacheBytes);
+        } else {
+            caches(b, 0, 0);
+        }
         lookup = b.build();
     }
 
@@ -447,14 +467,18 @@ final class ScaleWorld implements AutoCloseable {
 
     /**
      * The line {@code scale-stats: ...}: the lookup's stats, heap and direct bytes held since {@code before} (taken
-     * after the memory tier was filled and before the lookup was built) per object and per row the page cache's bound
-     * holds (its share of the table's rows), and origin requests during the measurement.
+     * after the memory tier was filled and before the lookup was built) per object and per row the page and result
+     * caches hold (heap per row mixes the caches' heap with the metadata's), and origin requests during the
+     * measurement.
      */
-    String stats(Memory before, long lookups, long requestsBefore, long fetchesBefore, int pageCachePercent) {
+    String stats(Memory before, long lookups, long requestsBefore, long fetchesBefore) {
         Memory now = Memory.now();
         long heap = now.heap() - before.heap();
         long direct = now.direct() - before.direct();
-        long cachedRows = way == Way.OURS_HOT ? table.rows() * pageCachePercent / 100 : 0;
+        ParquetLookup held = lookup;
+        long cachedRows = held == null
+                ? 0
+                : held.stats().pageCache().rows() + held.stats().resultCache().rows();
         Map<String, String> f = new LinkedHashMap<>();
         f.put("way", way.toString());
         f.put("lookups", String.format(Locale.ROOT, "%,d", lookups));

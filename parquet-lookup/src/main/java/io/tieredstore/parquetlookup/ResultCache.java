@@ -3,9 +3,17 @@ package io.tieredstore.parquetlookup;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.ExtensionRegistryLite;
 import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.parquetlookup.proto.Value;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,26 +35,31 @@ import org.jspecify.annotations.Nullable;
  *
  * Keys: byte[] keys by content (copied), floating-point keys by their raw bits (Double.equals folds NaNs and
  * tells 0.0 from -0.0, and the lookup compares by the column's order instead), every other key type by equals()
- * (Integer 5 and Long 5, or BigDecimal 2.0 and 2.00, are separate entries holding the same rows). Rows are
- * immutable (a byte[] value is copied on every read), so cached rows are shared by every call.
+ * (Integer 5 and Long 5, or BigDecimal 2.0 and 2.00, are separate entries holding the same rows).
  *
- * Weight: an estimate of the retained heap with compressed references (object headers, the Row, its value array,
- * each value, the version list and the cache's node), not a measurement; the benchmarks report what the heap
- * really holds per cached row beside it.
+ * Form: an entry holds its rows encoded in one byte array (per row: the candidate it is in, its row index, then
+ * each value as a length-delimited protobuf Value of LookupResultMessage's schema, which keeps every Java type),
+ * about a quarter of the heap the rows take as objects; a hit decodes them into new Rows, which costs about what
+ * copying the values out of a page does.
+ *
+ * Weight: the array's size plus an estimate of the entry's own heap (Caffeine's node, the key, the version list),
+ * with compressed references; the benchmarks report what the heap really holds per cached row beside it.
  */
 final class ResultCache {
-    /** The heap a cache entry costs beyond its rows: Caffeine's node, the key's wrapper and the entry itself. */
-    private static final int ENTRY_BYTES = 96;
+    /** The heap a cache entry costs beyond its array and versions: Caffeine's node, the entry, the array's header. */
+    private static final int ENTRY_BYTES = 112;
 
-    /** A key's cached rows and the versions of the objects they were read from. */
+    /** A key's rows, encoded, and the versions of the objects they were read from. */
     private static final class Entry {
         final ObjectVersion[] versions;
-        final List<Row> rows;
+        final byte[] rows;
+        final int count;
         final int weight;
 
-        Entry(ObjectVersion[] versions, List<Row> rows, int weight) {
+        Entry(ObjectVersion[] versions, byte[] rows, int count, int weight) {
             this.versions = versions;
             this.rows = rows;
+            this.count = count;
             this.weight = weight;
         }
     }
@@ -68,7 +81,7 @@ final class ResultCache {
                         .executor(Runnable::run)
                         .removalListener((@Nullable Object k, @Nullable Entry e, RemovalCause c) -> {
                             if (e != null) {
-                                rows.add(-e.rows.size());
+                                rows.add(-e.count);
                                 bytes.add(-e.weight);
                             }
                         })
@@ -88,22 +101,23 @@ final class ResultCache {
             return null;
         }
         Entry e = c.getIfPresent(cacheKey(key));
-        return e != null && Arrays.equals(e.versions, versions) ? e.rows : null;
+        return e != null && Arrays.equals(e.versions, versions) ? decode(e.rows, e.count, versions) : null;
     }
 
-    /** Caches {@code rows}, the rows of {@code key} in objects at {@code versions}, while the bound allows. */
+    /** Caches {@code rows}, the rows of {@code key} in objects at {@code versions} (in table order), while the bound allows. */
     void put(Object key, ObjectVersion[] versions, List<Row> rows) {
         Cache<Object, Entry> c = cache;
         if (c == null) {
             return;
         }
-        Object k = cacheKey(key);
-        long weight = ENTRY_BYTES + keyBytes(k) + 16 + 4L * versions.length + 16 + 4L * rows.size();
-        for (Row r : rows) {
-            weight += rowBytes(r);
+        byte[] encoded = encode(rows, versions);
+        if (encoded == null) {
+            return; // a row of an object that is not a candidate: not expected, and never cached
         }
-        Entry e = new Entry(versions.clone(), List.copyOf(rows), (int) Math.min(Integer.MAX_VALUE, weight));
-        this.rows.add(e.rows.size());
+        Object k = cacheKey(key);
+        long weight = ENTRY_BYTES + keyBytes(k) + 16 + 4L * versions.length + encoded.length;
+        Entry e = new Entry(versions.clone(), encoded, rows.size(), (int) Math.min(Integer.MAX_VALUE, weight));
+        this.rows.add(e.count);
         this.bytes.add(e.weight);
         c.asMap().merge(k, e, (old, now) -> now); // the removal listener takes the old entry's rows out
     }
@@ -139,35 +153,68 @@ final class ResultCache {
         return key;
     }
 
+    /** {@code rows} in the entry form, or null if one is in none of {@code versions}' objects. */
+    private static byte @Nullable [] encode(List<Row> rows, ObjectVersion[] versions) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * rows.size() + 8);
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes, 256);
+        try {
+            int at = 0;
+            for (Row r : rows) {
+                while (at < versions.length && !versions[at].id().key().equals(r.object())) {
+                    at++; // rows come in table order, as the versions do
+                }
+                if (at == versions.length) {
+                    return null;
+                }
+                out.writeUInt32NoTag(at);
+                out.writeUInt64NoTag(r.rowIndex());
+                out.writeUInt32NoTag(r.size());
+                for (int i = 0; i < r.size(); i++) {
+                    out.writeMessageNoTag(ResultCodec.value(r.peek(i)));
+                }
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding into memory", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The {@code count} rows of an entry's array, read from the objects of {@code versions}. */
+    private static List<Row> decode(byte[] encoded, int count, ObjectVersion[] versions) {
+        CodedInputStream in = CodedInputStream.newInstance(encoded);
+        List<Row> out = new ArrayList<>(count);
+        try {
+            for (int n = 0; n < count; n++) {
+                String object = versions[in.readUInt32()].id().key();
+                long rowIndex = in.readUInt64();
+                int width = in.readUInt32();
+                List<@Nullable Object> values = new ArrayList<>(width);
+                for (int i = 0; i < width; i++) {
+                    values.add(ResultCodec.object(
+                            in.readMessage(Value.parser(), ExtensionRegistryLite.getEmptyRegistry())));
+                }
+                out.add(new Row(object, rowIndex, values));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("decoding our own encoding", e);
+        }
+        return out;
+    }
+
+    /** An estimate of the heap a key retains. */
     private static long keyBytes(Object k) {
-        return k instanceof ByteBuffer b ? 48 + align(16L + b.capacity()) : valueBytes(k);
-    }
-
-    /** The Row, its value array and its values (the object's name is the catalog's, shared). */
-    private static long rowBytes(Row r) {
-        long n = 32 + align(16L + 4L * r.size());
-        for (int i = 0; i < r.size(); i++) {
-            n += valueBytes(r.peek(i));
+        if (k instanceof ByteBuffer b) {
+            return 48 + align(16L + b.capacity());
         }
-        return n;
-    }
-
-    /** An estimate of the heap one value retains (0 for null and shared Boolean instances). */
-    static long valueBytes(@Nullable Object v) {
-        if (v == null || v instanceof Boolean) {
-            return 0;
-        }
-        if (v instanceof byte[] b) {
-            return align(16L + b.length);
-        }
-        if (v instanceof String s) {
+        if (k instanceof String s) {
             return 24 + align(16L + 2L * s.length()); // UTF-16 at worst
         }
-        if (v instanceof BigDecimal d) {
-            return 40 + align(16L + d.unscaledValue().bitLength() / 8 + 8) + 24;
+        if (k instanceof BigDecimal d) {
+            return 64 + align(16L + d.unscaledValue().bitLength() / 8 + 8);
         }
-        if (v instanceof Integer || v instanceof Long || v instanceof Float || v instanceof Double) {
-            return 16;
+        if (k instanceof Integer || k instanceof Long || k instanceof Bits) {
+            return k instanceof Bits ? 24 : 16;
         }
         return 72; // java.time values and UUID: up to three objects (LocalDateTime holds a LocalDate and a LocalTime)
     }

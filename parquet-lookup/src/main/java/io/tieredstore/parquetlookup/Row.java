@@ -51,7 +51,7 @@ public final class Row {
         return v instanceof byte[] b ? b.clone() : v;
     }
 
-    /** The value of projected column {@code i} itself, not copied: for the lookup's own estimates only. */
+    /** The value of projected column {@code i} itself, not copied: for the lookup's own result cache only. */
     @Nullable
     Object peek(int i) {
         return values[i];

@@ -162,6 +162,44 @@ class ResultCacheTest {
         }
     }
 
+    @Test
+    void get_everyColumnType_comesBackFromTheCacheAsTheFirstAnswerHadIt(S3Fixture s3, @TempDir Path dir)
+            throws IOException {
+        PartitionedTable wide = PartitionedTable.builder()
+                .parts(1)
+                .rowsPerPart(300)
+                .columns(ParquetTable.defaultColumns())
+                .codec(ParquetTable.Codec.ZSTD)
+                .seed(3)
+                .build();
+        put(
+                s3,
+                "w/" + PartitionedTable.fileName(0),
+                Files.readAllBytes(wide.writeTo(dir).get(0)));
+        List<String> all =
+                ParquetTable.defaultColumns().stream().map(Column::name).toList();
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = ParquetLookup.builder()
+                        .store(store)
+                        .bucket(s3.bucket())
+                        .objects(List.of("w/" + PartitionedTable.fileName(0)))
+                        .keyColumn(ParquetTable.KEY_COLUMN)
+                        .columns(all)
+                        .build()) {
+            for (long g = 0; g < 300; g += 7) {
+                List<@Nullable Object> values = new ArrayList<>();
+                for (String c : all) {
+                    values.add(wide.value(c, g));
+                }
+                List<Row> expected = List.of(new Row("w/" + PartitionedTable.fileName(0), g, values));
+                LookupHarness.assertRows(expected, lookup.get(wide.key(g)), "first, row " + g);
+                long hits = lookup.stats().resultHits();
+                LookupHarness.assertRows(expected, lookup.get(wide.key(g)), "from the cache, row " + g);
+                assertEquals(hits + 1, lookup.stats().resultHits(), "row " + g);
+            }
+        }
+    }
+
     private static PartitionedTable parts(long seed) {
         return PartitionedTable.builder()
                 .parts(4)
