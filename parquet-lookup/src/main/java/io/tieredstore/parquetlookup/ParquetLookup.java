@@ -75,7 +75,8 @@ public final class ParquetLookup implements AutoCloseable {
     /**
      * Lists the table's prefix again (an explicit list stays as it is) and returns the objects. Only the listing
      * is read: objects whose ETag and size are unchanged keep their catalog summary; new and changed objects are
-     * read by the next lookup that may need them, or by {@link #preload()}.
+     * read by the next lookup that may need them, or by {@link #preload()}. When refreshes overlap, the listing
+     * that started last stays in place, whichever finishes last.
      */
     public List<String> refresh() {
         return engine.refresh();

@@ -120,6 +120,9 @@ final class TableEngine implements AutoCloseable {
         if (lister == null || prefix == null) {
             return Objects.requireNonNull(catalog.get()).names;
         }
+        // numbered before listing: S3 lists consistently, so a listing that starts later sees at least what this
+        // one sees, and a refresh that finishes after a later-started one has been applied must not undo it
+        long listing = listings.incrementAndGet();
         Map<String, S3Object> listed = new TreeMap<>();
         for (S3Object o : lister.listObjectsV2Paginator(ListObjectsV2Request.builder()
                         .bucket(config.bucket())
@@ -131,10 +134,13 @@ final class TableEngine implements AutoCloseable {
             }
         }
         List<String> names = List.copyOf(listed.keySet());
-        long listing = listings.incrementAndGet();
         Set<String> changed = new HashSet<>();
         while (true) {
             TableCatalog before = catalog.get();
+            if (before != null && before.listing > listing) {
+                return before.names; // a listing that started after this one is in place: it is at least as new
+            }
+            changed.clear();
             Map<String, TableCatalog.Summary> kept = before == null ? Map.of() : before.byName();
             Map<String, TableCatalog.Summary> still = new HashMap<>();
             for (Map.Entry<String, TableCatalog.Summary> e : kept.entrySet()) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,6 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * A table listed under a prefix in S3Mock: an overwritten object is seen by the next lookup and its catalog summary
@@ -180,6 +184,79 @@ class TableRefreshTest {
                 .codec(ParquetTable.Codec.SNAPPY)
                 .seed(seed)
                 .build();
+    }
+
+    @Test
+    void refresh_overlapping_theListingThatStartedLastStaysWhicheverFinishesLast(S3Fixture s3) throws Exception {
+        upload(s3, 3);
+        PausingLister lister = new PausingLister(s3.s3());
+        try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
+                ParquetLookup lookup = ParquetLookup.builder()
+                        .store(store)
+                        .bucket(s3.bucket())
+                        .prefix(lister, "t/")
+                        .keyColumn(ParquetTable.KEY_COLUMN)
+                        .columns(COLUMNS)
+                        .build()) {
+            assertEquals(List.of(name(0), name(1), name(2)), lookup.objects());
+            lister.pauseNext(); // the next listing returns what it saw only once released
+            CompletableFuture<List<String>> slow = CompletableFuture.supplyAsync(lookup::refresh);
+            assertTrue(lister.listed.await(30, TimeUnit.SECONDS), "the slow refresh listed the three parts");
+            put(s3, name(3), A_FILES.get(3));
+            assertEquals(List.of(name(0), name(1), name(2), name(3)), lookup.refresh(), "a later refresh");
+            lister.release.countDown();
+            assertEquals(
+                    List.of(name(0), name(1), name(2), name(3)),
+                    slow.get(30, TimeUnit.SECONDS),
+                    "the slow refresh returns the newer listing");
+            assertEquals(List.of(name(0), name(1), name(2), name(3)), lookup.objects(), "and leaves it in place");
+            long g3 = 3 * ROWS + 1;
+            LookupHarness.assertRows(List.of(row(A, name(3), g3)), lookup.get(A.key(g3)), "part 3 is in the table");
+        }
+    }
+
+    /** A lister whose next listing, once armed, waits after S3 answered until the test releases it. */
+    private static final class PausingLister implements S3Client {
+        private final S3Client s3;
+        private volatile boolean armed;
+        final CountDownLatch listed = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        PausingLister(S3Client s3) {
+            this.s3 = s3;
+        }
+
+        void pauseNext() {
+            armed = true;
+        }
+
+        @Override
+        public ListObjectsV2Response listObjectsV2(ListObjectsV2Request request) {
+            ListObjectsV2Response response = s3.listObjectsV2(request);
+            if (armed) {
+                armed = false;
+                listed.countDown();
+                try {
+                    if (!release.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("never released");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            return response;
+        }
+
+        @Override
+        public String serviceName() {
+            return s3.serviceName();
+        }
+
+        @Override
+        public void close() {
+            // the fixture's client is the fixture's to close
+        }
     }
 
     private static ParquetLookup lookup(TieredStore store, S3Fixture s3) {
