@@ -11,13 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * An origin held in memory, for core's tests: objects with ETag-like versions that change on every put,
- * exact counts of stats and fetches, the ranges fetched, and a hook that runs inside every fetch (to make
- * fetches wait, or to change an object mid-read).
+ * An origin held in memory, for the tests of core and of the modules that take its test jar: objects with
+ * ETag-like versions that change on every put, exact counts of stats and fetches, the ranges fetched, and a hook
+ * that runs inside every fetch (to make fetches wait, or to change an object mid-read). Thread-safe.
  */
-final class MemoryOrigin implements Origin {
+public final class MemoryOrigin implements Origin {
     /** What a missing object throws, standing in for the origin's own error type. */
-    static final class NoSuchObject extends RuntimeException {
+    public static final class NoSuchObject extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         NoSuchObject(String key) {
@@ -46,7 +46,9 @@ final class MemoryOrigin implements Origin {
 
     private final Map<String, Stored> objects = new ConcurrentHashMap<>();
     private final AtomicLong versions = new AtomicLong();
-    final AtomicInteger stats = new AtomicInteger();
+    /** Version lookups (stat calls) so far. */
+    public final AtomicInteger stats = new AtomicInteger();
+
     final AtomicInteger fetches = new AtomicInteger();
     final List<long[]> fetched = new CopyOnWriteArrayList<>();
     volatile Consumer<long[]> duringFetch = r -> {};
@@ -57,8 +59,8 @@ final class MemoryOrigin implements Origin {
         return "memory";
     }
 
-    /** Stores (or replaces) an object and returns its new version. */
-    String put(String bucket, String key, byte[] bytes) {
+    /** Stores (or replaces) an object (a copy of {@code bytes}) and returns its new version. */
+    public String put(String bucket, String key, byte[] bytes) {
         String version = "v" + versions.incrementAndGet();
         objects.put(bucket + "/" + key, new Stored(version, bytes.clone()));
         return version;

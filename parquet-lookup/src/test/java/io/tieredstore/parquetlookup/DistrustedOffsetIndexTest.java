@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ConsistencyPolicy;
 import io.tieredstore.core.MapTier;
+import io.tieredstore.core.MemoryOrigin;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.parquetlookup.ReferenceReader.RefFile;
 import io.tieredstore.testfixtures.parquet.ParquetTable;
@@ -56,7 +57,7 @@ class DistrustedOffsetIndexTest {
             byte[] rewritten = firstRowZeroOnEveryPage(original);
             RefFile ref = ReferenceReader.read(file);
 
-            MapOrigin origin = new MapOrigin();
+            MemoryOrigin origin = new MemoryOrigin();
             origin.put(BUCKET, "original.parquet", original);
             origin.put(BUCKET, "rewritten.parquet", rewritten);
             try (TieredStore store = TieredStore.builder()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tieredstore.core.ConsistencyPolicy;
 import io.tieredstore.core.MapTier;
+import io.tieredstore.core.MemoryOrigin;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.testfixtures.parquet.ParquetTable;
 import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
@@ -52,7 +53,7 @@ class ManyObjectsTest {
             .seed(9)
             .build();
 
-    private static final MapOrigin ORIGIN = new MapOrigin();
+    private static final MemoryOrigin ORIGIN = new MemoryOrigin();
     private static final List<String> SMALL_NAMES = new ArrayList<>();
     private static final List<String> WIDE_NAMES = new ArrayList<>();
     private static final List<byte[]> SMALL_FILES = new ArrayList<>();
@@ -143,7 +144,7 @@ class ManyObjectsTest {
     @Test
     void get_strictPolicy_opensEveryObjectAndSeesAnOverwriteThatMovesItsRange() {
         List<String> names = SMALL_NAMES.subList(0, 1_000);
-        MapOrigin origin = new MapOrigin();
+        MemoryOrigin origin = new MemoryOrigin();
         for (int p = 0; p < names.size(); p++) {
             origin.put(BUCKET, names.get(p), SMALL_FILES.get(p));
         }
