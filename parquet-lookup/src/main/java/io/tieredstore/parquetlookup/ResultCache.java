@@ -3,17 +3,9 @@ package io.tieredstore.parquetlookup;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.ExtensionRegistryLite;
 import io.tieredstore.core.ObjectVersion;
-import io.tieredstore.parquetlookup.proto.Value;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -37,10 +29,9 @@ import org.jspecify.annotations.Nullable;
  * tells 0.0 from -0.0, and the lookup compares by the column's order instead), every other key type by equals()
  * (Integer 5 and Long 5, or BigDecimal 2.0 and 2.00, are separate entries holding the same rows).
  *
- * Form: an entry holds its rows encoded in one byte array (per row: the candidate it is in, its row index, then
- * each value as a length-delimited protobuf Value of LookupResultMessage's schema, which keeps every Java type),
- * about a quarter of the heap the rows take as objects; a hit decodes them into new Rows, which costs about what
- * copying the values out of a page does.
+ * Form: an entry holds its rows encoded in one byte array (RowCodec: per row the candidate it is in, its row
+ * index, then each value tagged with its type), about half the heap the rows take as objects; a hit decodes them
+ * into new Rows, which costs about what copying the values out of a page does.
  *
  * Weight: the array's size plus an estimate of the entry's own heap (Caffeine's node, the key, the version list),
  * with compressed references; the benchmarks report what the heap really holds per cached row beside it.
@@ -105,7 +96,7 @@ final class ResultCache {
             return null;
         }
         Entry e = c.getIfPresent(cacheKey(key));
-        return e != null && Arrays.equals(e.versions, versions) ? decode(e.rows, e.count, versions) : null;
+        return e != null && Arrays.equals(e.versions, versions) ? RowCodec.decode(e.rows, e.count, versions) : null;
     }
 
     /** Caches {@code rows}, the rows of {@code key} in objects at {@code versions} (in table order), while the bound allows. */
@@ -114,7 +105,7 @@ final class ResultCache {
         if (c == null) {
             return;
         }
-        byte[] encoded = encode(rows, versions);
+        byte[] encoded = RowCodec.encode(rows, versions);
         if (encoded == null) {
             return; // a row of an object that is not a candidate: not expected, and never cached
         }
@@ -155,55 +146,6 @@ final class ResultCache {
             return new Bits(Float.floatToRawIntBits(f), true);
         }
         return key;
-    }
-
-    /** {@code rows} in the entry form, or null if one is in none of {@code versions}' objects. */
-    private static byte @Nullable [] encode(List<Row> rows, ObjectVersion[] versions) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * rows.size() + 8);
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes, 256);
-        try {
-            int at = 0;
-            for (Row r : rows) {
-                while (at < versions.length && !versions[at].id().key().equals(r.object())) {
-                    at++; // rows come in table order, as the versions do
-                }
-                if (at == versions.length) {
-                    return null;
-                }
-                out.writeUInt32NoTag(at);
-                out.writeUInt64NoTag(r.rowIndex());
-                out.writeUInt32NoTag(r.size());
-                for (int i = 0; i < r.size(); i++) {
-                    out.writeMessageNoTag(ResultCodec.value(r.peek(i)));
-                }
-            }
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("encoding into memory", e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** The {@code count} rows of an entry's array, read from the objects of {@code versions}. */
-    private static List<Row> decode(byte[] encoded, int count, ObjectVersion[] versions) {
-        CodedInputStream in = CodedInputStream.newInstance(encoded);
-        List<Row> out = new ArrayList<>(count);
-        try {
-            for (int n = 0; n < count; n++) {
-                String object = versions[in.readUInt32()].id().key();
-                long rowIndex = in.readUInt64();
-                int width = in.readUInt32();
-                List<@Nullable Object> values = new ArrayList<>(width);
-                for (int i = 0; i < width; i++) {
-                    values.add(ResultCodec.object(
-                            in.readMessage(Value.parser(), ExtensionRegistryLite.getEmptyRegistry())));
-                }
-                out.add(new Row(object, rowIndex, values));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("decoding our own encoding", e);
-        }
-        return out;
     }
 
     /** An estimate of the heap a key retains. */
