@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * The result cache in S3Mock: a key looked up again is answered without reading or decompressing a page, and never
@@ -31,35 +30,23 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 @ExtendWith(S3Extension.class)
 class ResultCacheTest {
-    private static final List<String> COLUMNS =
-            ParquetTable.defaultColumns().stream().map(Column::name).limit(3).toList();
-    private static final long ROWS = 200;
+    /** Four parts of 200 rows, three columns. */
+    private static final PartVersions T = new PartVersions(4, 200, 3, 5, 77);
 
-    /** Four parts of 200 rows. */
-    private static final PartitionedTable A = parts(5);
-
-    /** The same keys with other values. */
-    private static final PartitionedTable B = parts(77);
-
-    private static final List<byte[]> A_FILES = new ArrayList<>();
-    private static final List<byte[]> B_FILES = new ArrayList<>();
+    private static final PartitionedTable A = T.a;
+    private static final PartitionedTable B = T.b;
 
     @BeforeAll
     static void write(@TempDir Path dir) throws IOException {
-        for (Path p : A.writeTo(dir.resolve("a"))) {
-            A_FILES.add(Files.readAllBytes(p));
-        }
-        for (Path p : B.writeTo(dir.resolve("b"))) {
-            B_FILES.add(Files.readAllBytes(p));
-        }
+        T.write(dir);
     }
 
     @Test
     void get_sameKeyAgain_isAnsweredWithoutReadingOrDecompressingAPage(S3Fixture s3) {
-        upload(s3, 3);
+        T.upload(s3, 3);
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
                 ParquetLookup lookup = lookup(store, s3, ParquetLookup.Builder.DEFAULT_MAX_RESULT_BYTES)) {
-            long g = ROWS + 17;
+            long g = T.rows + 17;
             LookupHarness.assertRows(List.of(row(A, 1, g)), lookup.get(A.key(g)), "first");
             LookupHarness.assertRows(List.of(row(A, 1, g)), lookup.get(A.key(g)), "second: the catalog now prunes");
             long absent = A.key(g) + 1; // keys are not dense here
@@ -80,15 +67,15 @@ class ResultCacheTest {
 
     @Test
     void get_objectOverwrittenUnderStrict_answersTheNewVersionsRows(S3Fixture s3) {
-        upload(s3, 3);
+        T.upload(s3, 3);
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.STRICT, 64 << 10);
                 ParquetLookup lookup = lookup(store, s3, ParquetLookup.Builder.DEFAULT_MAX_RESULT_BYTES)) {
-            long g = 2 * ROWS + 9;
+            long g = 2 * T.rows + 9;
             for (int i = 0; i < 3; i++) {
                 LookupHarness.assertRows(List.of(row(A, 2, g)), lookup.get(A.key(g)), "before, " + i);
             }
             assertTrue(lookup.stats().resultHits() >= 1, "the key was cached");
-            put(s3, name(2), B_FILES.get(2));
+            PartVersions.put(s3, PartVersions.name(2), T.b(2));
             long hits = lookup.stats().resultHits();
             LookupHarness.assertRows(List.of(row(B, 2, g)), lookup.get(A.key(g)), "after the overwrite");
             assertEquals(hits, lookup.stats().resultHits(), "the old version's rows are not served");
@@ -99,28 +86,28 @@ class ResultCacheTest {
 
     @Test
     void get_objectsAddedChangedAndRemovedByRefresh_changeTheCachedKeysAnswers(S3Fixture s3) {
-        upload(s3, 3);
+        T.upload(s3, 3);
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
                 ParquetLookup lookup = lookup(store, s3, ParquetLookup.Builder.DEFAULT_MAX_RESULT_BYTES)) {
             long g0 = 5;
-            long g1 = ROWS + 5;
-            long g3 = 3 * ROWS + 5;
+            long g1 = T.rows + 5;
+            long g3 = 3 * T.rows + 5;
             for (int i = 0; i < 2; i++) {
                 LookupHarness.assertRows(List.of(row(A, 0, g0)), lookup.get(A.key(g0)), "part 0");
                 LookupHarness.assertRows(List.of(row(A, 1, g1)), lookup.get(A.key(g1)), "part 1");
                 LookupHarness.assertRows(List.of(), lookup.get(A.key(g3)), "part 3 is not in the table yet");
             }
             // part 0 changes, part 1 goes, part 3 comes, and a copy of part 3 under a new name holds the same keys
-            put(s3, name(0), B_FILES.get(0));
-            s3.s3().deleteObject(b -> b.bucket(s3.bucket()).key(name(1)));
-            put(s3, name(3), A_FILES.get(3));
-            put(s3, "t/z-copy.parquet", A_FILES.get(3));
+            PartVersions.put(s3, PartVersions.name(0), T.b(0));
+            s3.s3().deleteObject(b -> b.bucket(s3.bucket()).key(PartVersions.name(1)));
+            PartVersions.put(s3, PartVersions.name(3), T.a(3));
+            PartVersions.put(s3, "t/z-copy.parquet", T.a(3));
             lookup.refresh();
             for (int i = 0; i < 2; i++) {
                 LookupHarness.assertRows(List.of(row(B, 0, g0)), lookup.get(A.key(g0)), "changed part 0, " + i);
                 LookupHarness.assertRows(List.of(), lookup.get(A.key(g1)), "removed part 1, " + i);
                 LookupHarness.assertRows(
-                        List.of(row(A, 3, g3), new Row("t/z-copy.parquet", g3 % ROWS, values(A, g3))),
+                        List.of(row(A, 3, g3), new Row("t/z-copy.parquet", g3 % T.rows, T.values(A, g3))),
                         lookup.get(A.key(g3)),
                         "added part 3 and its copy, " + i);
             }
@@ -129,7 +116,7 @@ class ResultCacheTest {
 
     @Test
     void getAll_repeatedKeysOfEveryKind_answerWhatALookupWithoutTheCacheAnswers(S3Fixture s3) {
-        upload(s3, 4);
+        T.upload(s3, 4);
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
                 ParquetLookup cached = lookup(store, s3, 16 << 10); // small: entries come and go
                 ParquetLookup plain = lookup(store, s3, 0)) {
@@ -137,7 +124,7 @@ class ResultCacheTest {
             for (int round = 0; round < 40; round++) {
                 List<Object> keys = new ArrayList<>();
                 for (int i = 0; i < 1 + random.nextInt(6); i++) {
-                    long g = random.nextInt((int) (4 * ROWS));
+                    long g = random.nextInt((int) (4 * T.rows));
                     long key = A.key(g);
                     keys.add(
                             switch (random.nextInt(4)) {
@@ -172,7 +159,7 @@ class ResultCacheTest {
                 .codec(ParquetTable.Codec.ZSTD)
                 .seed(3)
                 .build();
-        put(
+        PartVersions.put(
                 s3,
                 "w/" + PartitionedTable.fileName(0),
                 Files.readAllBytes(wide.writeTo(dir).get(0)));
@@ -200,50 +187,11 @@ class ResultCacheTest {
         }
     }
 
-    private static PartitionedTable parts(long seed) {
-        return PartitionedTable.builder()
-                .parts(4)
-                .rowsPerPart(ROWS)
-                .columns(ParquetTable.defaultColumns().subList(0, 3))
-                .codec(ParquetTable.Codec.SNAPPY)
-                .seed(seed)
-                .build();
-    }
-
     private static ParquetLookup lookup(TieredStore store, S3Fixture s3, long maxResultBytes) {
-        return ParquetLookup.builder()
-                .store(store)
-                .bucket(s3.bucket())
-                .prefix(s3.s3(), "t/")
-                .keyColumn(ParquetTable.KEY_COLUMN)
-                .columns(COLUMNS)
-                .maxResultBytes(maxResultBytes)
-                .build();
-    }
-
-    private static String name(int part) {
-        return "t/" + PartitionedTable.fileName(part);
-    }
-
-    private static void upload(S3Fixture s3, int parts) {
-        for (int p = 0; p < parts; p++) {
-            put(s3, name(p), A_FILES.get(p));
-        }
-    }
-
-    private static void put(S3Fixture s3, String key, byte[] bytes) {
-        s3.s3().putObject(b -> b.bucket(s3.bucket()).key(key), RequestBody.fromBytes(bytes));
+        return T.lookup(store, s3).maxResultBytes(maxResultBytes).build();
     }
 
     private static Row row(PartitionedTable t, int part, long g) {
-        return new Row(name(part), g % ROWS, values(t, g));
-    }
-
-    private static List<@Nullable Object> values(PartitionedTable t, long g) {
-        List<@Nullable Object> values = new ArrayList<>();
-        for (String c : COLUMNS) {
-            values.add(t.value(c, g));
-        }
-        return values;
+        return T.row(t, PartVersions.name(part), g);
     }
 }

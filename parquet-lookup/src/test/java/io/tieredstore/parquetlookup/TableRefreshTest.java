@@ -9,10 +9,8 @@ import io.tieredstore.core.TieredStore;
 import io.tieredstore.testfixtures.S3Extension;
 import io.tieredstore.testfixtures.S3Fixture;
 import io.tieredstore.testfixtures.parquet.ParquetTable;
-import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
 import io.tieredstore.testfixtures.parquet.PartitionedTable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -38,42 +35,33 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
  */
 @ExtendWith(S3Extension.class)
 class TableRefreshTest {
-    private static final List<String> COLUMNS =
-            ParquetTable.defaultColumns().stream().map(Column::name).limit(2).toList();
-    private static final long ROWS = 20;
+    /** Seven parts of 20 rows, two columns; the table starts with the first six. */
+    private static final PartVersions T = new PartVersions(7, 20, 2, 21, 99);
 
-    /** Seven parts of 20 rows; the table starts with the first six. */
-    private static final PartitionedTable A = parts(21);
-
-    /** The same key ranges with other values. */
-    private static final PartitionedTable B = parts(99);
-
-    private static final List<byte[]> A_FILES = new ArrayList<>();
-    private static final List<byte[]> B_FILES = new ArrayList<>();
+    private static final PartitionedTable A = T.a;
+    private static final PartitionedTable B = T.b;
 
     @BeforeAll
     static void write(@TempDir Path dir) throws IOException {
-        for (Path p : A.writeTo(dir.resolve("a"))) {
-            A_FILES.add(Files.readAllBytes(p));
-        }
-        for (Path p : B.writeTo(dir.resolve("b"))) {
-            B_FILES.add(Files.readAllBytes(p));
-        }
+        T.write(dir);
     }
 
     @Test
     void get_objectOverwrittenWithOtherKeys_isSeenByTheNextLookupAndItsSummaryReplaced(S3Fixture s3) {
-        upload(s3, 6);
+        T.upload(s3, 6);
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.STRICT, 64 << 10);
                 ParquetLookup lookup = lookup(store, s3)) {
-            long inPart2 = A.key(2 * ROWS + 5);
-            long inPart3 = A.key(3 * ROWS + 7);
-            LookupHarness.assertRows(List.of(row(A, name(2), 2 * ROWS + 5)), lookup.get(inPart2), "before");
-            put(s3, name(2), A_FILES.get(3)); // part 2 now holds part 3's rows
+            long inPart2 = A.key(2 * T.rows + 5);
+            long inPart3 = A.key(3 * T.rows + 7);
+            LookupHarness.assertRows(
+                    List.of(T.row(A, PartVersions.name(2), 2 * T.rows + 5)), lookup.get(inPart2), "before");
+            PartVersions.put(s3, PartVersions.name(2), T.a(3)); // part 2 now holds part 3's rows
             LookupHarness.assertRows(List.of(), lookup.get(inPart2), "the old range no longer holds the key");
             // object 2, now holding part 3's rows, answers for a key of part 3 too
             LookupHarness.assertRows(
-                    List.of(row(A, name(2), 3 * ROWS + 7), row(A, name(3), 3 * ROWS + 7)),
+                    List.of(
+                            T.row(A, PartVersions.name(2), 3 * T.rows + 7),
+                            T.row(A, PartVersions.name(3), 3 * T.rows + 7)),
                     lookup.get(inPart3),
                     "the new range");
             assertEquals(6, lookup.stats().catalogObjects());
@@ -82,32 +70,43 @@ class TableRefreshTest {
 
     @Test
     void refresh_keepsUnchangedSummariesDropsRemovedAndReadsAddedAndChanged(S3Fixture s3) {
-        upload(s3, 6);
+        T.upload(s3, 6);
         // IMMUTABLE: without refresh() invalidating it, the store would keep serving part 4's old version
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
                 ParquetLookup lookup = lookup(store, s3)) {
             for (int p = 0; p < 6; p++) {
-                long g = p * ROWS + 3;
-                LookupHarness.assertRows(List.of(row(A, name(p), g)), lookup.get(A.key(g)), "part " + p);
+                long g = p * T.rows + 3;
+                LookupHarness.assertRows(List.of(T.row(A, PartVersions.name(p), g)), lookup.get(A.key(g)), "part " + p);
             }
             assertEquals(6, lookup.stats().catalogObjects());
-            s3.s3().deleteObject(b -> b.bucket(s3.bucket()).key(name(1)));
-            put(s3, name(4), B_FILES.get(4));
-            put(s3, name(6), A_FILES.get(6));
+            s3.s3().deleteObject(b -> b.bucket(s3.bucket()).key(PartVersions.name(1)));
+            PartVersions.put(s3, PartVersions.name(4), T.b(4));
+            PartVersions.put(s3, PartVersions.name(6), T.a(6));
 
-            assertEquals(List.of(name(0), name(2), name(3), name(4), name(5), name(6)), lookup.refresh());
+            assertEquals(
+                    List.of(
+                            PartVersions.name(0),
+                            PartVersions.name(2),
+                            PartVersions.name(3),
+                            PartVersions.name(4),
+                            PartVersions.name(5),
+                            PartVersions.name(6)),
+                    lookup.refresh());
             assertEquals(4, lookup.stats().catalogObjects(), "parts 0, 2, 3 and 5 are unchanged");
 
             LookupStats s = lookup.stats();
-            long g4 = 4 * ROWS + 3;
-            LookupHarness.assertRows(List.of(row(B, name(4), g4)), lookup.get(A.key(g4)), "changed part 4");
+            long g4 = 4 * T.rows + 3;
+            LookupHarness.assertRows(
+                    List.of(T.row(B, PartVersions.name(4), g4)), lookup.get(A.key(g4)), "changed part 4");
             assertEquals(2, lookup.stats().objectsOpened() - s.objectsOpened(), "parts 4 and 6, not yet summarized");
-            long g6 = 6 * ROWS + 3;
-            LookupHarness.assertRows(List.of(row(A, name(6), g6)), lookup.get(A.key(g6)), "added part 6");
-            LookupHarness.assertRows(List.of(), lookup.get(A.key(ROWS + 3)), "removed part 1");
+            long g6 = 6 * T.rows + 3;
+            LookupHarness.assertRows(
+                    List.of(T.row(A, PartVersions.name(6), g6)), lookup.get(A.key(g6)), "added part 6");
+            LookupHarness.assertRows(List.of(), lookup.get(A.key(T.rows + 3)), "removed part 1");
 
             s = lookup.stats();
-            LookupHarness.assertRows(List.of(row(A, name(0), 3)), lookup.get(A.key(3)), "unchanged part 0");
+            LookupHarness.assertRows(
+                    List.of(T.row(A, PartVersions.name(0), 3)), lookup.get(A.key(3)), "unchanged part 0");
             assertEquals(1, lookup.stats().objectsOpened() - s.objectsOpened());
             assertEquals(s.metadataLoads(), lookup.stats().metadataLoads(), "part 0's metadata is still cached");
             assertEquals(6, lookup.stats().catalogObjects());
@@ -139,7 +138,7 @@ class TableRefreshTest {
                         .bucket(s3.bucket())
                         .prefix(s3.s3(), "p/")
                         .keyColumn(ParquetTable.KEY_COLUMN)
-                        .columns(COLUMNS)
+                        .columns(T.columns)
                         .build()) {
             CompletableFuture<PreloadResult> preload = lookup.preload(2);
             for (long key = 0; key < 40; key++) { // meanwhile, lookups stay exact
@@ -162,9 +161,9 @@ class TableRefreshTest {
 
     @Test
     void preload_corruptObject_isReportedTypedAndTheOthersLoad(S3Fixture s3) throws Exception {
-        upload(s3, 3);
-        byte[] good = A_FILES.get(5);
-        put(s3, "t/part-bad.parquet", Arrays.copyOf(good, good.length / 2));
+        T.upload(s3, 3);
+        byte[] good = T.a(5);
+        PartVersions.put(s3, "t/part-bad.parquet", Arrays.copyOf(good, good.length / 2));
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
                 ParquetLookup lookup = lookup(store, s3)) {
             PreloadResult r = lookup.preload().get(60, TimeUnit.SECONDS);
@@ -176,19 +175,9 @@ class TableRefreshTest {
         }
     }
 
-    private static PartitionedTable parts(long seed) {
-        return PartitionedTable.builder()
-                .parts(7)
-                .rowsPerPart(ROWS)
-                .columns(ParquetTable.defaultColumns().subList(0, 2))
-                .codec(ParquetTable.Codec.SNAPPY)
-                .seed(seed)
-                .build();
-    }
-
     @Test
     void refresh_overlapping_theListingThatStartedLastStaysWhicheverFinishesLast(S3Fixture s3) throws Exception {
-        upload(s3, 3);
+        T.upload(s3, 3);
         PausingLister lister = new PausingLister(s3.s3());
         try (TieredStore store = LookupHarness.store(s3, ConsistencyPolicy.IMMUTABLE, 64 << 10);
                 ParquetLookup lookup = ParquetLookup.builder()
@@ -196,22 +185,29 @@ class TableRefreshTest {
                         .bucket(s3.bucket())
                         .prefix(lister, "t/")
                         .keyColumn(ParquetTable.KEY_COLUMN)
-                        .columns(COLUMNS)
+                        .columns(T.columns)
                         .build()) {
-            assertEquals(List.of(name(0), name(1), name(2)), lookup.objects());
+            assertEquals(List.of(PartVersions.name(0), PartVersions.name(1), PartVersions.name(2)), lookup.objects());
             lister.pauseNext(); // the next listing returns what it saw only once released
             CompletableFuture<List<String>> slow = CompletableFuture.supplyAsync(lookup::refresh);
             assertTrue(lister.listed.await(30, TimeUnit.SECONDS), "the slow refresh listed the three parts");
-            put(s3, name(3), A_FILES.get(3));
-            assertEquals(List.of(name(0), name(1), name(2), name(3)), lookup.refresh(), "a later refresh");
+            PartVersions.put(s3, PartVersions.name(3), T.a(3));
+            assertEquals(
+                    List.of(PartVersions.name(0), PartVersions.name(1), PartVersions.name(2), PartVersions.name(3)),
+                    lookup.refresh(),
+                    "a later refresh");
             lister.release.countDown();
             assertEquals(
-                    List.of(name(0), name(1), name(2), name(3)),
+                    List.of(PartVersions.name(0), PartVersions.name(1), PartVersions.name(2), PartVersions.name(3)),
                     slow.get(30, TimeUnit.SECONDS),
                     "the slow refresh returns the newer listing");
-            assertEquals(List.of(name(0), name(1), name(2), name(3)), lookup.objects(), "and leaves it in place");
-            long g3 = 3 * ROWS + 1;
-            LookupHarness.assertRows(List.of(row(A, name(3), g3)), lookup.get(A.key(g3)), "part 3 is in the table");
+            assertEquals(
+                    List.of(PartVersions.name(0), PartVersions.name(1), PartVersions.name(2), PartVersions.name(3)),
+                    lookup.objects(),
+                    "and leaves it in place");
+            long g3 = 3 * T.rows + 1;
+            LookupHarness.assertRows(
+                    List.of(T.row(A, PartVersions.name(3), g3)), lookup.get(A.key(g3)), "part 3 is in the table");
         }
     }
 
@@ -260,35 +256,7 @@ class TableRefreshTest {
     }
 
     private static ParquetLookup lookup(TieredStore store, S3Fixture s3) {
-        return ParquetLookup.builder()
-                .store(store)
-                .bucket(s3.bucket())
-                .prefix(s3.s3(), "t/")
-                .keyColumn(ParquetTable.KEY_COLUMN)
-                .columns(COLUMNS)
-                .build();
-    }
-
-    private static String name(int part) {
-        return "t/" + PartitionedTable.fileName(part);
-    }
-
-    private static void upload(S3Fixture s3, int parts) {
-        for (int p = 0; p < parts; p++) {
-            put(s3, name(p), A_FILES.get(p));
-        }
-    }
-
-    private static void put(S3Fixture s3, String key, byte[] bytes) {
-        s3.s3().putObject(b -> b.bucket(s3.bucket()).key(key), RequestBody.fromBytes(bytes));
-    }
-
-    private static Row row(PartitionedTable t, String name, long g) {
-        List<@Nullable Object> values = new ArrayList<>();
-        for (String c : COLUMNS) {
-            values.add(t.value(c, g));
-        }
-        return new Row(name, g % ROWS, values);
+        return T.lookup(store, s3).build();
     }
 
     private static List<Row> expected(List<ParquetTable> tables, List<String> names, long key) {
@@ -296,7 +264,7 @@ class TableRefreshTest {
         for (int i = 0; i < tables.size(); i++) {
             for (long x : tables.get(i).rowsForKey(key)) {
                 List<@Nullable Object> values = new ArrayList<>();
-                for (String c : COLUMNS) {
+                for (String c : T.columns) {
                     values.add(tables.get(i).value(c, x));
                 }
                 out.add(new Row(names.get(i), x, values));
