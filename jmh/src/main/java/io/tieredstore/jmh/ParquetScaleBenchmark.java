@@ -69,8 +69,8 @@ public class ParquetScaleBenchmark {
     /** The seed of the keys that fill the caches: not a measuring thread's (those are 1,000 + thread index). */
     static final long WARM_SEED = 999;
 
-    /** The key array whose first keys are checked: of a seed (1,000 + this) that no measuring thread uses. */
-    static final int CHECK_INDEX = 1_000;
+    /** The seed of the keys checked before measuring: neither a measuring thread's nor the warm-up's. */
+    static final long CHECK_SEED = 998;
 
     /** Keys checked against the table's values and DuckDB before measuring. */
     static final int CHECKED_KEYS = 200;
@@ -126,8 +126,11 @@ public class ParquetScaleBenchmark {
         world = ScaleWorld.start(way, objects, rowsPerObject, pageRows, pageCachePercent, resultCachePercent);
         distribution = ScaleKeys.Distribution.parse(keys);
         keysOf(0);
-        keysOf(1); // drawn now, so that the heap baseline holds them
-        long[] checked = keysOf(CHECK_INDEX); // keys no measuring thread looks up, nor the warm-up
+        keysOf(1); // both drawn now, so that the heap baseline holds them
+        long[] checked = ScaleKeys.rows(distribution, world.table.rows(), CHECKED_KEYS, CHECK_SEED);
+        for (int k = 0; k < checked.length; k++) {
+            checked[k] = world.table.key(checked[k]);
+        }
         world.warmPages();
         before = ScaleWorld.Memory.now();
         world.buildLookup();

@@ -5,6 +5,7 @@ import io.tieredstore.core.ObjectVersion;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.pagestore.MemoryTier;
 import io.tieredstore.parquetlookup.LookupResult;
+import io.tieredstore.parquetlookup.LookupStats;
 import io.tieredstore.parquetlookup.ParquetLookup;
 import io.tieredstore.parquetlookup.Row;
 import io.tieredstore.s3.CachingS3Client;
@@ -476,9 +477,10 @@ final class ScaleWorld implements AutoCloseable {
         long heap = now.heap() - before.heap();
         long direct = now.direct() - before.direct();
         ParquetLookup held = lookup;
-        long cachedRows = held == null
+        LookupStats stats = held == null ? null : held.stats();
+        long cachedRows = stats == null
                 ? 0
-                : held.stats().pageCache().rows() + held.stats().resultCache().rows();
+                : stats.pageCache().rows() + stats.resultCache().rows();
         Map<String, String> f = new LinkedHashMap<>();
         f.put("way", way.toString());
         f.put("lookups", String.format(Locale.ROOT, "%,d", lookups));
@@ -497,10 +499,9 @@ final class ScaleWorld implements AutoCloseable {
             f.put("originRequests", Long.toString(c.totalRequests() - requestsBefore));
             f.put("storeOriginFetches", Long.toString(originFetches() - fetchesBefore));
         }
-        ParquetLookup l = lookup;
         String line =
                 f.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
-        return "scale-stats: " + line + (l == null ? "" : " " + l.stats());
+        return "scale-stats: " + line + (stats == null ? "" : " " + stats);
     }
 
     @Override

@@ -39,8 +39,8 @@ import org.jspecify.annotations.Nullable;
 final class ResultCache {
     /**
      * The heap a cache entry costs beyond its array's contents, its key and its versions: Caffeine's node and its map
-     * node, the entry, the array's header (set from the scale benchmark's heap after a GC: 246 bytes a row measured
-     * against 210 estimated with 112 here).
+     * node, the entry, the array's header (set from the scale benchmark's heap after a GC, which is about 6% above
+     * the estimate: see docs/benchmarks.md).
      */
     private static final int ENTRY_BYTES = 148;
 
@@ -64,7 +64,6 @@ final class ResultCache {
 
     private final @Nullable Cache<Object, Entry> cache;
     private final LongAdder rows = new LongAdder();
-    private final LongAdder bytes = new LongAdder();
 
     /** A cache of at most about {@code maxBytes} of rows; under one entry's worth, none is kept. */
     ResultCache(long maxBytes) {
@@ -77,7 +76,6 @@ final class ResultCache {
                         .removalListener((@Nullable Object k, @Nullable Entry e, RemovalCause c) -> {
                             if (e != null) {
                                 rows.add(-e.count);
-                                bytes.add(-e.weight);
                             }
                         })
                         .build();
@@ -95,11 +93,14 @@ final class ResultCache {
         if (c == null) {
             return null;
         }
-        Entry e = c.getIfPresent(cacheKey(key));
+        Entry e = c.getIfPresent(cacheKey(key, false));
         return e != null && Arrays.equals(e.versions, versions) ? RowCodec.decode(e.rows, e.count, versions) : null;
     }
 
-    /** Caches {@code rows}, the rows of {@code key} in objects at {@code versions} (in table order), while the bound allows. */
+    /**
+     * Caches {@code rows}, the rows of {@code key} in objects at {@code versions} (in table order, an array the cache
+     * keeps), while the bound allows.
+     */
     void put(Object key, ObjectVersion[] versions, List<Row> rows) {
         Cache<Object, Entry> c = cache;
         if (c == null) {
@@ -109,11 +110,10 @@ final class ResultCache {
         if (encoded == null) {
             return; // a row of an object that is not a candidate: not expected, and never cached
         }
-        Object k = cacheKey(key);
+        Object k = cacheKey(key, true);
         long weight = ENTRY_BYTES + keyBytes(k) + 16 + 4L * versions.length + encoded.length;
-        Entry e = new Entry(versions.clone(), encoded, rows.size(), (int) Math.min(Integer.MAX_VALUE, weight));
+        Entry e = new Entry(versions, encoded, rows.size(), (int) Math.min(Integer.MAX_VALUE, weight));
         this.rows.add(e.count);
-        this.bytes.add(e.weight);
         c.asMap().merge(k, e, (old, now) -> now); // the removal listener takes the old entry's rows out
     }
 
@@ -122,9 +122,14 @@ final class ResultCache {
         return rows.sum();
     }
 
-    /** The estimated heap bytes held now. */
+    /** The estimated heap bytes held now: the entries' weights. */
     long bytes() {
-        return bytes.sum();
+        Cache<Object, Entry> c = cache;
+        if (c == null) {
+            return 0;
+        }
+        c.cleanUp(); // apply pending writes and evictions, so that the weight is the bound's own measure
+        return c.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
     }
 
     /** Drops every entry. */
@@ -135,9 +140,10 @@ final class ResultCache {
         }
     }
 
-    private static Object cacheKey(Object key) {
+    /** The key as the cache compares it; a byte[] is copied only to be {@code kept} in the cache. */
+    private static Object cacheKey(Object key, boolean kept) {
         if (key instanceof byte[] b) {
-            return ByteBuffer.wrap(b.clone());
+            return ByteBuffer.wrap(kept ? b.clone() : b);
         }
         if (key instanceof Double d) {
             return new Bits(Double.doubleToRawLongBits(d), false);
@@ -159,8 +165,11 @@ final class ResultCache {
         if (k instanceof BigDecimal d) {
             return 64 + align(16L + d.unscaledValue().bitLength() / 8 + 8);
         }
-        if (k instanceof Integer || k instanceof Long || k instanceof Bits) {
-            return k instanceof Bits ? 24 : 16;
+        if (k instanceof Bits) {
+            return 24;
+        }
+        if (k instanceof Integer || k instanceof Long) {
+            return 16;
         }
         return 72; // java.time values and UUID: up to three objects (LocalDateTime holds a LocalDate and a LocalTime)
     }
