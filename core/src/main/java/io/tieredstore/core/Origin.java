@@ -1,5 +1,6 @@
 package io.tieredstore.core;
 
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 
 /**
@@ -26,6 +27,30 @@ public interface Origin {
      * @throws ObjectChangedException if the origin no longer has {@code version}
      */
     ByteBuffer fetch(ObjectVersion version, long offset, int length);
+
+    /**
+     * Reads {@code range} of the object's current version and learns the version from the answer (S3: one
+     * GET without {@code If-Match}, whose ETag and Content-Range give the version and length), so that a
+     * cold read needs no separate {@link #stat}. The default calls {@link #stat}, then {@link #stream}.
+     */
+    default OriginRead read(String bucket, String key, ReadRange range) {
+        ObjectVersion version = stat(bucket, key);
+        long start = range.start(version.length());
+        long length = range.end(version.length()) - start;
+        return new OriginRead(version, start, length, stream(version, start, length));
+    }
+
+    /**
+     * A stream of {@code length} bytes at {@code offset} of exactly {@code version} (S3: one ranged GET with
+     * {@code If-Match}, read as it arrives); the range lies within the object. A failure later in the body
+     * surfaces from {@code read}, as the origin's own exception or an {@link java.io.IOException}. The
+     * default fetches pieces of at most 8 MiB, one at a time, as the stream is read.
+     *
+     * @throws ObjectChangedException if the origin no longer has {@code version}
+     */
+    default InputStream stream(ObjectVersion version, long offset, long length) {
+        return new PieceStream(this, version, offset, length);
+    }
 
     /**
      * Whether {@code failure}, thrown by this origin, means it could not answer (S3: a 5xx status, a

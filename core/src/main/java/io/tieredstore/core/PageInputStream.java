@@ -7,16 +7,19 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Streams a range of one object version through the store in chunks of pages, reading the next
- * {@value #READ_AHEAD} chunks ahead on the store's fetch executor. Chunks start at one page and double up to
- * maxPagesPerFetch, so the first byte waits for one page only, and memory stays at {@value #READ_AHEAD} + 1
- * chunks at most. Two chunks in flight (16 MiB by default) cover S3's first-byte latency at a few hundred
- * MB/s, so a cold stream runs at about the origin's own speed. The first chunk is read when the stream is
- * created, so that what a reader of it could fail on first (the object changed, the origin failed) is thrown
- * there, before any byte is handed out; reading ahead starts when the reader moves past that first chunk, so a
- * reader that stays within the first page (a ranged GET read in part) costs one page. Not thread-safe, as streams.
+ * Streams a range of one object version through the store. A range that crosses a page boundary and whose
+ * first page no tier holds is cold: it is read as one streamed origin request for its pages, which fill the
+ * tiers as they pass (a {@link FillingStream}), so a cold sequential read costs one request. Otherwise the
+ * range is read in chunks of pages through the tiers, reading the next {@value #READ_AHEAD} chunks ahead on
+ * the store's fetch executor. Chunks start at one page and double up to maxPagesPerFetch, so the first byte
+ * waits for one page only, and memory stays at {@value #READ_AHEAD} + 1 chunks at most. The first chunk (or
+ * the cold stream's request) is read when the stream is created, so that what a reader of it could fail on
+ * first (the object changed, the origin failed) is thrown there, before any byte is handed out; reading ahead
+ * starts when the reader moves past that first chunk, so a reader that stays within the first page (a ranged
+ * GET read in part) costs one page. Not thread-safe, as streams.
  */
 final class PageInputStream extends InputStream {
     private final TieredStore store;
@@ -31,6 +34,8 @@ final class PageInputStream extends InputStream {
 
     private final ArrayDeque<CompletableFuture<ByteBuffer>> ahead = new ArrayDeque<>();
     private boolean closed;
+    /** The cold range's one streamed origin read, when the range was cold; null when reading through the tiers. */
+    private @Nullable InputStream cold;
 
     PageInputStream(TieredStore store, ObjectVersion version, long offset, long length) {
         this.store = store;
@@ -38,7 +43,10 @@ final class PageInputStream extends InputStream {
         this.position = offset;
         this.nextChunkStart = offset;
         this.end = offset + length;
-        if (length > 0) {
+        long pageSize = store.pageSize();
+        if (length > 0 && offset / pageSize != (end - 1) / pageSize && !store.holds(version, offset / pageSize)) {
+            cold = store.streamPages(version, offset, end);
+        } else if (length > 0) {
             // Eagerly, so that a failure of the first fill (the object changed) surfaces here. Read-ahead waits
             // until the reader moves past this chunk: a stream read only within its first page fetches no more.
             current = readChunk(takeChunkRange());
@@ -58,6 +66,10 @@ final class PageInputStream extends InputStream {
             throw new IOException("stream closed");
         }
         Objects.checkFromIndexSize(off, len, b.length);
+        InputStream in = cold;
+        if (in != null) {
+            return in.read(b, off, len);
+        }
         if (len == 0) {
             return 0;
         }
@@ -75,6 +87,10 @@ final class PageInputStream extends InputStream {
 
     @Override
     public long skip(long n) throws IOException {
+        InputStream in = cold;
+        if (in != null) {
+            return in.skip(n);
+        }
         if (n <= 0) {
             return 0;
         }
@@ -97,8 +113,13 @@ final class PageInputStream extends InputStream {
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
         closed = true;
+        InputStream in = cold;
+        cold = null;
+        if (in != null) {
+            in.close();
+        }
         cancelAhead();
         current = ByteBuffer.allocate(0);
     }

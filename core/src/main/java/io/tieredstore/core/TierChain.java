@@ -98,6 +98,21 @@ final class TierChain implements AutoCloseable {
         return null;
     }
 
+    /** Whether a tier holds the page, asked quietly (one byte, nothing counted), as {@link #peek} does. */
+    boolean holds(PageKey key, int pageLength) {
+        ByteBuffer probe = ByteBuffer.allocate(1);
+        for (Tier tier : tiers) {
+            try {
+                if (pageLength > 0 && tier.read(key, 0, probe.clear())) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // counted by the read that misses it
+            }
+        }
+        return false;
+    }
+
     /** Offers a fetched page to every tier. */
     void fill(PageKey key, ByteBuffer page) {
         for (int i = 0; i < tiers.size(); i++) {

@@ -54,6 +54,7 @@ public final class TieredStore implements AutoCloseable {
     private final TierChain chain;
     private final VersionCache versions;
     private final PageFills fills;
+    private final FirstReads firstReads;
 
     private volatile boolean closed;
 
@@ -72,6 +73,7 @@ public final class TieredStore implements AutoCloseable {
                 chain);
         int threads = b.maxConcurrentFetches == UNSET ? DEFAULT_MAX_CONCURRENT_FETCHES : b.maxConcurrentFetches;
         this.fills = new PageFills(origin, chain, versions, pageSize, maxPagesPerFetch, b.fetchExecutor, threads);
+        this.firstReads = new FirstReads(chain, versions, pageSize, (long) pageSize * maxPagesPerFetch);
     }
 
     /** Default page size: 1 MiB. */
@@ -127,6 +129,26 @@ public final class TieredStore implements AutoCloseable {
     public ObjectVersion open(String bucket, String key, Origin checkWith) {
         ensureOpen();
         return versions.open(bucket, key, checkWith);
+    }
+
+    /**
+     * Opens an object for a read of {@code range}: as {@link #open}, but when the version must be looked up
+     * and the range's first page is not cached, the origin read that learns it brings the range's pages too
+     * (S3: one GET, no HEAD). Take the bytes with {@link OpenedRead#stream}, or close it.
+     */
+    public OpenedRead openRead(String bucket, String key, ReadRange range) {
+        return openRead(bucket, key, range, origin);
+    }
+
+    /**
+     * As {@link #openRead(String, String, ReadRange)}, with the origin requests that check the version sent
+     * through {@code checkWith}, as {@link #open(String, String, Origin)} does.
+     *
+     * @throws IllegalArgumentException if {@code checkWith} has another origin id
+     */
+    public OpenedRead openRead(String bucket, String key, ReadRange range, Origin checkWith) {
+        ensureOpen();
+        return firstReads.open(this, bucket, key, range, checkWith);
     }
 
     /**
@@ -240,6 +262,45 @@ public final class TieredStore implements AutoCloseable {
 
     int maxPagesPerFetch() {
         return maxPagesPerFetch;
+    }
+
+    /** Whether a tier holds page {@code page} of {@code version} (asked quietly). */
+    boolean holds(ObjectVersion version, long page) {
+        int length = (int) Math.min(pageSize, version.length() - page * pageSize);
+        return length > 0 && chain.holds(PageKey.of(version, page), length);
+    }
+
+    /** The reader's bytes {@code [from, to)} of an opening read's body, filling the pages that pass. */
+    InputStream filling(OriginRead read, long from, long to) {
+        long bodyEnd = read.offset() + read.length();
+        return new FillingStream(this, chain, read.version(), read.body(), read.offset(), bodyEnd, from, to);
+    }
+
+    /**
+     * The reader's bytes {@code [from, to)} of {@code version} as one streamed origin read of the pages they
+     * touch, filling those pages as they pass; the request goes out now.
+     *
+     * @throws ObjectChangedException if the origin no longer has {@code version}
+     */
+    InputStream streamPages(ObjectVersion version, long from, long to) {
+        long start = from / pageSize * pageSize;
+        long end = Math.min(version.length(), (to + pageSize - 1) / pageSize * pageSize);
+        InputStream body = originStream(version, start, end - start);
+        return new FillingStream(this, chain, version, body, start, end, from, to);
+    }
+
+    /**
+     * A streamed origin read of exactly {@code version} (counted as a fetch); a version the origin no longer
+     * has is forgotten, with its pages, before the exception is thrown.
+     */
+    InputStream originStream(ObjectVersion version, long offset, long length) {
+        chain.counters().originFetch();
+        try {
+            return origin.stream(version, offset, length);
+        } catch (ObjectChangedException e) {
+            versions.forget(version);
+            throw e;
+        }
     }
 
     Executor fetchExecutor() {

@@ -71,26 +71,104 @@ final class VersionCache {
 
     /** The current version, through {@code checkWith} if it must be checked; see {@link TieredStore#open}. */
     ObjectVersion open(String bucket, String key, Origin checkWith) {
-        if (!checkWith.id().equals(origin.id())) {
-            throw new IllegalArgumentException(
-                    "origin " + checkWith.id() + " is not this store's origin " + origin.id());
-        }
-        ObjectId id = new ObjectId(origin.id(), bucket, key);
+        ObjectId id = id(bucket, key, checkWith);
         long start = ticker.read();
-        ConsistencyPolicy policy = policies.forKey(bucket, key);
-        Checked known = versions.getIfPresent(id);
-        if (known != null && start - known.checkedAt() < policy.ttlNanos()) {
-            return known.version();
+        ObjectVersion fresh = fresh(id, start);
+        if (fresh != null) {
+            return fresh;
         }
         try {
-            return stat(id, checkWith, start, policy.checksEveryOpen());
+            return stat(id, checkWith, start, policies.forKey(bucket, key).checksEveryOpen());
         } catch (RuntimeException e) {
-            long maxStale = policy.maxStaleNanos();
-            if (maxStale > 0 && known != null && start - known.checkedAt() <= maxStale && checkWith.isUnavailable(e)) {
-                counters.staleServed();
-                return known.version();
+            ObjectVersion stale = staleFor(id, start, checkWith, e);
+            if (stale != null) {
+                return stale;
             }
             throw e;
+        }
+    }
+
+    /** The id of an object of this store's origin; refuses an origin {@code via} of another id. */
+    ObjectId id(String bucket, String key, Origin via) {
+        if (!via.id().equals(origin.id())) {
+            throw new IllegalArgumentException("origin " + via.id() + " is not this store's origin " + origin.id());
+        }
+        return id(bucket, key);
+    }
+
+    private ObjectId id(String bucket, String key) {
+        return new ObjectId(origin.id(), bucket, key);
+    }
+
+    /** The ticker's time now, to stamp a check that starts. */
+    long now() {
+        return ticker.read();
+    }
+
+    /** Whether every open of the object must check its version at the origin. */
+    boolean checksEveryOpen(ObjectId id) {
+        return policies.forKey(id.bucket(), id.key()).checksEveryOpen();
+    }
+
+    /** The remembered version of {@code id} if its policy lets an open at {@code start} use it unchecked. */
+    @Nullable
+    ObjectVersion fresh(ObjectId id, long start) {
+        Checked known = versions.getIfPresent(id);
+        ConsistencyPolicy policy = policies.forKey(id.bucket(), id.key());
+        return known != null && start - known.checkedAt() < policy.ttlNanos() ? known.version() : null;
+    }
+
+    /** The remembered version of {@code id}, however old its check; null if none. */
+    @Nullable
+    ObjectVersion known(ObjectId id) {
+        Checked known = versions.getIfPresent(id);
+        return known == null ? null : known.version();
+    }
+
+    /**
+     * The remembered version, counted as served stale, if {@code failure} of a check through {@code via}
+     * that started at {@code start} is one the policy answers with it; else null.
+     */
+    @Nullable
+    ObjectVersion staleFor(ObjectId id, long start, Origin via, RuntimeException failure) {
+        Checked known = versions.getIfPresent(id);
+        long maxStale = policies.forKey(id.bucket(), id.key()).maxStaleNanos();
+        if (maxStale > 0 && known != null && start - known.checkedAt() <= maxStale && via.isUnavailable(failure)) {
+            counters.staleServed();
+            return known.version();
+        }
+        return null;
+    }
+
+    /** The invalidation epoch: take it before a check starts and hand it to {@link #learned}. */
+    long epoch() {
+        return invalidations.get();
+    }
+
+    /**
+     * Remembers {@code v}, the answer of a check (a stat, or a read that learned the version) that started at
+     * {@code start} in {@code epoch}, unless an invalidation came in between; drops an older version's pages.
+     */
+    void learned(ObjectVersion v, long start, long epoch) {
+        ObjectId id = v.id();
+        @Nullable Checked[] replaced = new @Nullable Checked[1];
+        versions.asMap().compute(id, (k, old) -> {
+            if (invalidations.get() != epoch) {
+                return old; // invalidated while we looked: our answer may predate the write
+            }
+            replaced[0] = old;
+            return new Checked(v, start);
+        });
+        Checked previous = replaced[0];
+        if (previous != null && !previous.version().equals(v)) {
+            chain.invalidate(id); // the old version's pages are dead weight now
+        }
+    }
+
+    /** After a check through {@code via} failed: forgets the version unless the origin could not answer. */
+    void failed(ObjectId id, Origin via, Throwable failure) {
+        if (!(failure instanceof RuntimeException r && via.isUnavailable(r))) {
+            versions.invalidate(id); // the origin answered: what we knew no longer holds
         }
     }
 
@@ -107,28 +185,15 @@ final class VersionCache {
             return TieredStore.await(running.result());
         }
         boolean shared = running == null;
-        long epoch = invalidations.get();
+        long epoch = epoch();
         try {
             counters.originStat();
             ObjectVersion v = via.stat(id.bucket(), id.key());
-            @Nullable Checked[] replaced = new @Nullable Checked[1];
-            versions.asMap().compute(id, (k, old) -> {
-                if (invalidations.get() != epoch) {
-                    return old; // invalidated while we looked: our answer may predate the write
-                }
-                replaced[0] = old;
-                return new Checked(v, start);
-            });
-            Checked previous = replaced[0];
-            if (previous != null && !previous.version().equals(v)) {
-                chain.invalidate(id); // the old version's pages are dead weight now
-            }
+            learned(v, start, epoch);
             mine.result().complete(v);
             return v;
         } catch (RuntimeException | Error e) {
-            if (!(e instanceof RuntimeException r && via.isUnavailable(r))) {
-                versions.invalidate(id); // the origin answered: what we knew no longer holds
-            }
+            failed(id, via, e);
             mine.result().completeExceptionally(e);
             throw e;
         } finally {
@@ -140,7 +205,7 @@ final class VersionCache {
 
     /** Forgets the object's version, so that the next open asks the origin, and drops its pages. */
     void invalidate(String bucket, String key) {
-        ObjectId id = new ObjectId(origin.id(), bucket, key);
+        ObjectId id = id(bucket, key);
         invalidations.incrementAndGet();
         stats.keySet().removeIf(k -> k.id().equals(id)); // later opens must not join a lookup from before it
         versions.invalidate(id);

@@ -123,7 +123,7 @@ class LargeObjectStreamTest {
                 byte[] buf = new byte[1 << 16];
                 int n = in.read(buf, 0, 1);
                 assertEquals(1, n);
-                assertEquals(PAGE, origin.bytesFetched.get(), "bytes fetched before the first byte");
+                assertTrue(origin.bytesFetched.get() <= PAGE, "bytes fetched before the first byte");
                 executor.open(); // the read-ahead it queued may run now
                 streamed.update(buf, 0, 1);
                 consumed = 1;

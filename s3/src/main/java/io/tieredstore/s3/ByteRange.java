@@ -1,5 +1,6 @@
 package io.tieredstore.s3;
 
+import io.tieredstore.core.ReadRange;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -50,6 +51,33 @@ record ByteRange(long start, long length, boolean partial) {
             }
             long first = Math.max(0, size - n);
             return new ByteRange(first, size - first, true);
+        }
+        return null;
+    }
+
+    /**
+     * What a Range header (null: none) asks for before the object's length is known, for the read that
+     * learns it; null for a header S3 answers in its own way whatever the length ("bytes=-0", reversed or
+     * multiple ranges, other syntax), which only S3 should answer.
+     */
+    static @Nullable ReadRange wanted(@Nullable String range) {
+        if (range == null) {
+            return ReadRange.all();
+        }
+        Matcher m = FROM_TO.matcher(range);
+        if (m.matches()) {
+            long first = Long.parseLong(m.group(1));
+            String to = m.group(2);
+            if (to == null) {
+                return ReadRange.from(first);
+            }
+            long last = Long.parseLong(to);
+            return last < first ? null : ReadRange.of(first, last - first + 1);
+        }
+        m = SUFFIX.matcher(range);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return n == 0 ? null : ReadRange.last(n);
         }
         return null;
     }

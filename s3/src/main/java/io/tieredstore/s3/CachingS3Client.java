@@ -9,7 +9,10 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.core.OpenedRead;
 import io.tieredstore.core.Origin;
+import io.tieredstore.core.OriginRead;
+import io.tieredstore.core.ReadRange;
 import io.tieredstore.core.Ticker;
 import io.tieredstore.core.TieredStore;
 import java.io.IOException;
@@ -222,7 +225,7 @@ public final class CachingS3Client extends DelegatingS3Client {
             try {
                 long start = ticker.read();
                 ObjectVersion version = resolve(request.bucket(), request.key(), request.versionId(), attempt > 0);
-                head = authorisedHead(version, start);
+                head = authorisedHead(version, start, true);
                 if (!Conditions.allHold(
                         request.ifMatch(),
                         request.ifNoneMatch(),
@@ -267,23 +270,53 @@ public final class CachingS3Client extends DelegatingS3Client {
      */
     private @Nullable Served prepare(GetObjectRequest request, boolean recheck) {
         long start = ticker.read();
-        ObjectVersion version = resolve(request.bucket(), request.key(), request.versionId(), recheck);
-        HeadObjectResponse head = authorisedHead(version, start);
-        ByteRange range = ByteRange.resolve(request.range(), version.length());
-        if (range == null
-                || !Conditions.allHold(
-                        request.ifMatch(),
-                        request.ifNoneMatch(),
-                        request.ifModifiedSince(),
-                        request.ifUnmodifiedSince(),
-                        S3Origin.eTag(version),
-                        head.lastModified())) {
-            return null;
+        String bucket = request.bucket();
+        String key = request.key();
+        if (request.versionId() != null) {
+            ObjectVersion version = resolve(bucket, key, request.versionId(), recheck);
+            return serve(request, version, null, start);
         }
-        GetObjectResponse response = Responses.get(head, range, version.length());
-        // The store's stream reads its first piece now: an ObjectChangedException there comes before any byte.
-        InputStream in = store.newInputStream(version, range.start(), range.length());
-        return new Served(response, new CachedBody(in, range.length()));
+        ReadRange wanted = ByteRange.wanted(request.range());
+        if (wanted == null) {
+            return null; // a range only S3 knows how to answer
+        }
+        OpenedRead opened = store.openRead(bucket, key, wanted, checker);
+        return serve(request, opened.version(), opened, start);
+    }
+
+    /**
+     * Serves {@code request} from {@code version}, with the bytes {@code opened} brought if it is not null, or
+     * returns null (closing {@code opened}) when S3 must answer.
+     */
+    private @Nullable Served serve(
+            GetObjectRequest request, ObjectVersion version, @Nullable OpenedRead opened, long start) {
+        boolean handed = false;
+        try {
+            HeadObjectResponse head = authorisedHead(version, start, false);
+            ByteRange range = ByteRange.resolve(request.range(), version.length());
+            if (range == null
+                    || !Conditions.allHold(
+                            request.ifMatch(),
+                            request.ifNoneMatch(),
+                            request.ifModifiedSince(),
+                            request.ifUnmodifiedSince(),
+                            S3Origin.eTag(version),
+                            head.lastModified())) {
+                return null;
+            }
+            GetObjectResponse response = Responses.get(head, range, version.length());
+            // The store's stream reads its first piece (or sends its one request) now: an
+            // ObjectChangedException there comes before any byte.
+            InputStream in = opened != null
+                    ? opened.stream(range.start(), range.length())
+                    : store.newInputStream(version, range.start(), range.length());
+            handed = true;
+            return new Served(response, new CachedBody(in, range.length()));
+        } finally {
+            if (!handed && opened != null) {
+                opened.close();
+            }
+        }
     }
 
     /** The version to read: the store's current one (checked through this client), or the one named by versionId. */
@@ -296,20 +329,20 @@ public final class CachingS3Client extends DelegatingS3Client {
     }
 
     /**
-     * The HEAD of {@code version}; sent to S3 through this client when re-authorisation is on and this
-     * client's last successful request for the object started more than the interval before {@code start}.
+     * The HEAD of {@code version} (as a HEAD answers it when {@code forHead}, else as a GET's headers); sent
+     * to S3 through this client when re-authorisation is on and this client's last successful request for
+     * the object started more than the interval before {@code start}.
      */
-    private HeadObjectResponse authorisedHead(ObjectVersion version, long start) {
-        if (reauthorizeNanos == NEVER) {
-            return origin.head(version);
+    private HeadObjectResponse authorisedHead(ObjectVersion version, long start, boolean forHead) {
+        if (reauthorizeNanos != NEVER) {
+            Long last = authorised.getIfPresent(version.id());
+            if (last == null || start - last > reauthorizeNanos) {
+                HeadObjectResponse head = origin.headAtS3(version);
+                authorised.put(version.id(), start);
+                return head;
+            }
         }
-        Long last = authorised.getIfPresent(version.id());
-        if (last != null && start - last <= reauthorizeNanos) {
-            return origin.head(version);
-        }
-        HeadObjectResponse head = origin.headAtS3(version);
-        authorised.put(version.id(), start);
-        return head;
+        return forHead ? origin.headForHead(version) : origin.head(version);
     }
 
     /** Hands a body to the transformer as the SDK does, closing it afterwards unless the transformer keeps it. */
@@ -378,6 +411,21 @@ public final class CachingS3Client extends DelegatingS3Client {
         @Override
         public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
             return origin.fetch(version, offset, length);
+        }
+
+        @Override
+        public OriginRead read(String bucket, String key, ReadRange range) {
+            long start = ticker.read();
+            OriginRead read = origin.read(bucket, key, range);
+            if (reauthorizeNanos != NEVER) {
+                authorised.put(read.version().id(), start);
+            }
+            return read;
+        }
+
+        @Override
+        public InputStream stream(ObjectVersion version, long offset, long length) {
+            return origin.stream(version, offset, length);
         }
 
         @Override

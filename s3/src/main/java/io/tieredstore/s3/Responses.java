@@ -11,7 +11,10 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
-/** Builds the GET response S3 would send for a range of an object from the object's HEAD response. */
+/**
+ * Builds the GET response S3 would send for a range of an object from the object's HEAD response, and the
+ * HEAD response from a GET's.
+ */
 final class Responses {
     /*
      * A GET and a HEAD of the same object carry the same headers, except that a GET carries the length and
@@ -58,6 +61,32 @@ final class Responses {
         }
         b.sdkHttpResponse(h.build());
         b.responseMetadata(head.responseMetadata());
+        return b.build();
+    }
+
+    /**
+     * The response to a HEAD of an object of {@code size} bytes, from the response to a GET of it (of any
+     * range): the same fields and headers but the body's length and range.
+     */
+    static HeadObjectResponse head(GetObjectResponse get, long size) {
+        HeadObjectResponse.Builder b = HeadObjectResponse.builder();
+        for (Map.Entry<SdkField<?>, SdkField<?>> e : COPIED) {
+            Object value = e.getKey().getValueOrDefault(get);
+            if (value != null) {
+                e.getValue().set(b, value);
+            }
+        }
+        b.contentLength(size);
+        SdkHttpResponse http = get.sdkHttpResponse();
+        SdkHttpResponse.Builder h = http.toBuilder();
+        for (String name : http.headers().keySet()) {
+            if (name.equalsIgnoreCase("Content-Range") || name.equalsIgnoreCase("Content-Length")) {
+                h.removeHeader(name);
+            }
+        }
+        h.putHeader("Content-Length", Long.toString(size)).statusCode(OK);
+        b.sdkHttpResponse(h.build());
+        b.responseMetadata(get.responseMetadata());
         return b.build();
     }
 

@@ -8,12 +8,17 @@ import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.ObjectVersion;
 import io.tieredstore.core.Origin;
+import io.tieredstore.core.OriginRead;
+import io.tieredstore.core.ReadRange;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -73,8 +78,11 @@ public final class S3Origin implements Origin {
 
     private final S3Client client;
     private final String id;
-    private final Cache<ObjectVersion, HeadObjectResponse> heads;
+    private final Cache<ObjectVersion, Head> heads;
     private final Cache<VersionIdKey, ObjectVersion> byVersionId;
+
+    /** A version's headers, and whether they came from a HEAD (else from a GET, which lacks HEAD-only headers). */
+    private record Head(HeadObjectResponse response, boolean fromHead) {}
 
     /** (bucket, key, versionId). */
     private record VersionIdKey(String bucket, String key, String versionId) {}
@@ -117,41 +125,174 @@ public final class S3Origin implements Origin {
         HeadObjectResponse head = client.headObject(
                 HeadObjectRequest.builder().bucket(bucket).key(key).build());
         ObjectVersion v = new ObjectVersion(new ObjectId(id, bucket, key), eTagOf(head), lengthOf(head));
-        heads.put(v, head);
+        heads.put(v, new Head(head, true));
         return v;
     }
 
     /** Sends a ranged GET with {@code If-Match} (and the versionId, if the version names one). */
     @Override
     public ByteBuffer fetch(ObjectVersion version, long offset, int length) {
-        String eTag = eTag(version);
+        ResponseBytes<GetObjectResponse> bytes;
+        try {
+            bytes = client.getObject(fill(version, offset, length), ResponseTransformer.toBytes());
+        } catch (S3Exception e) {
+            throw e.statusCode() == PRECONDITION_FAILED ? changed(version, null, e) : e;
+        }
+        checkFill(version, bytes.response());
+        return bytes.asByteBuffer();
+    }
+
+    /**
+     * Sends one GET of the current object, without {@code If-Match}, for {@code range}; the version is the
+     * answer's ETag, its length comes from Content-Range (or Content-Length without a range), and its headers
+     * are remembered as a HEAD's would be. S3's errors (404, 403, 416 for a range past the end) are thrown as
+     * they are.
+     */
+    @Override
+    public OriginRead read(String bucket, String key, ReadRange range) {
+        GetObjectRequest.Builder request =
+                GetObjectRequest.builder().bucket(bucket).key(key);
+        String header = rangeHeader(range);
+        if (header != null) {
+            request.range(header);
+        }
+        ResponseInputStream<GetObjectResponse> in = client.getObject(request.build());
+        GetObjectResponse response = in.response();
+        String eTag = response.eTag();
+        Long contentLength = response.contentLength();
+        if (eTag == null || contentLength == null) {
+            in.abort();
+            throw new IllegalStateException("S3 returned no ETag or Content-Length for a GET: " + response);
+        }
+        long offset = 0;
+        long size = contentLength;
+        String contentRange = response.contentRange();
+        if (contentRange != null) {
+            long[] parsed = parseContentRange(contentRange);
+            if (parsed == null || parsed[1] - parsed[0] + 1 != contentLength) {
+                in.abort();
+                throw new IllegalStateException("S3 returned an unreadable Content-Range: " + contentRange);
+            }
+            offset = parsed[0];
+            size = parsed[2];
+        }
+        ObjectVersion v = new ObjectVersion(new ObjectId(id, bucket, key), eTag, size);
+        heads.asMap().putIfAbsent(v, new Head(Responses.head(response, size), false));
+        return new OriginRead(v, offset, contentLength, new Body(in, contentLength));
+    }
+
+    /** Sends one ranged GET with {@code If-Match} (and the versionId, if the version names one), read as it arrives. */
+    @Override
+    public InputStream stream(ObjectVersion version, long offset, long length) {
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = client.getObject(fill(version, offset, length));
+        } catch (S3Exception e) {
+            throw e.statusCode() == PRECONDITION_FAILED ? changed(version, null, e) : e;
+        }
+        try {
+            checkFill(version, in.response());
+        } catch (RuntimeException e) {
+            in.abort();
+            throw e;
+        }
+        return new Body(in, length);
+    }
+
+    /** A GET of {@code length} bytes at {@code offset} of exactly {@code version}. */
+    private static GetObjectRequest fill(ObjectVersion version, long offset, long length) {
         GetObjectRequest.Builder request = GetObjectRequest.builder()
                 .bucket(version.id().bucket())
                 .key(version.id().key())
                 .range("bytes=" + offset + "-" + (offset + length - 1))
-                .ifMatch(eTag);
+                .ifMatch(eTag(version));
         String versionId = versionId(version);
         if (versionId != null) {
             request.versionId(versionId);
         }
-        ResponseBytes<GetObjectResponse> bytes;
-        try {
-            bytes = client.getObject(request.build(), ResponseTransformer.toBytes());
-        } catch (S3Exception e) {
-            if (e.statusCode() == PRECONDITION_FAILED) {
-                throw changed(version, null, e);
-            }
-            throw e;
-        }
-        GetObjectResponse response = bytes.response();
-        if (!eTag.equals(response.eTag())) {
+        return request.build();
+    }
+
+    /** Refuses the answer to a fill if it is of another version than {@code version}. */
+    private static void checkFill(ObjectVersion version, GetObjectResponse response) {
+        if (!eTag(version).equals(response.eTag())) {
             throw new ObjectChangedException(version, response.eTag());
         }
         String range = response.contentRange();
         if (range != null && !range.endsWith("/" + version.length())) {
             throw new ObjectChangedException(version, response.eTag());
         }
-        return bytes.asByteBuffer();
+    }
+
+    /** The Range header for {@code range}; null for the whole object (which an empty object answers too). */
+    static @Nullable String rangeHeader(ReadRange range) {
+        if (range.suffix()) {
+            return "bytes=-" + range.length();
+        }
+        if (!range.bounded()) {
+            return range.offset() == 0 ? null : "bytes=" + range.offset() + "-";
+        }
+        return "bytes=" + range.offset() + "-" + (range.offset() + range.length() - 1);
+    }
+
+    /** {first, last, size} of a Content-Range value "bytes first-last/size"; null if it is not one. */
+    static long @Nullable [] parseContentRange(String value) {
+        if (!value.startsWith("bytes ")) {
+            return null;
+        }
+        int dash = value.indexOf('-');
+        int slash = value.indexOf('/');
+        if (dash < 0 || slash < dash) {
+            return null;
+        }
+        try {
+            long first = Long.parseLong(value.substring(6, dash));
+            long last = Long.parseLong(value.substring(dash + 1, slash));
+            long size = Long.parseLong(value.substring(slash + 1));
+            return first <= last && last < size ? new long[] {first, last, size} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A GET's body handed to the store: closing it before its end aborts the connection rather than reading
+     * the rest of a body no one wants, as the SDK advises.
+     */
+    private static final class Body extends InputStream {
+        private final ResponseInputStream<GetObjectResponse> in;
+        private long left;
+
+        Body(ResponseInputStream<GetObjectResponse> in, long length) {
+            this.in = in;
+            this.left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (left > 0) {
+                in.abort();
+            }
+            in.close();
+        }
     }
 
     /**
@@ -201,7 +342,7 @@ public final class S3Origin implements Origin {
         String eTag = eTagOf(head);
         String tag = VERSION_ID_PREFIX + versionId.length() + ":" + versionId + eTag;
         ObjectVersion v = new ObjectVersion(new ObjectId(id, bucket, key), tag, lengthOf(head));
-        heads.put(v, head);
+        heads.put(v, new Head(head, true));
         byVersionId.put(k, v);
         return v;
     }
@@ -220,8 +361,30 @@ public final class S3Origin implements Origin {
      * @throws ObjectChangedException if S3 no longer has that version
      */
     HeadObjectResponse head(ObjectVersion version) {
-        HeadObjectResponse known = heads.getIfPresent(version);
-        return known != null ? known : headAtS3(version);
+        Head known = heads.getIfPresent(version);
+        return known != null ? known.response() : headAtS3(version);
+    }
+
+    /**
+     * The HEAD response of {@code version} as S3 sends it to a HEAD: remembered from a HEAD, or fetched with
+     * {@code If-Match} when only a GET's headers are known (a HEAD may carry headers a GET does not), or
+     * those when S3 cannot answer (see {@link #isUnavailable}).
+     *
+     * @throws ObjectChangedException if S3 no longer has that version
+     */
+    HeadObjectResponse headForHead(ObjectVersion version) {
+        Head known = heads.getIfPresent(version);
+        if (known == null || known.fromHead()) {
+            return known != null ? known.response() : headAtS3(version);
+        }
+        try {
+            return headAtS3(version);
+        } catch (RuntimeException e) {
+            if (isUnavailable(e)) {
+                return known.response(); // S3 can't answer now: the GET's headers are the best we know
+            }
+            throw e;
+        }
     }
 
     /**
@@ -251,7 +414,7 @@ public final class S3Origin implements Origin {
         if (!eTag(version).equals(head.eTag()) || lengthOf(head) != version.length()) {
             throw new ObjectChangedException(version, head.eTag());
         }
-        heads.put(version, head);
+        heads.put(version, new Head(head, true));
         return head;
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,10 +64,14 @@ class ConcurrentOverwriteTest {
         AtomicBoolean done = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(READERS + 1);
         try (Cached cached = Cached.over(s3.s3(), policy, new MapTier("map"))) {
+            // Readers make their later reads only once the writer has written a few versions, so that reads and
+            // writes overlap however fast the reads are.
+            CountDownLatch fewWritten = new CountDownLatch(3);
             Future<Integer> writer = pool.submit(() -> {
                 int v = 1;
                 for (; v < MAX_VERSIONS && !done.get(); v++) {
                     s3.foreignWriter().put("k", content(v));
+                    fewWritten.countDown();
                 }
                 return v;
             });
@@ -77,6 +82,9 @@ class ConcurrentOverwriteTest {
                     for (int i = 0; i < READS_PER_READER; i++) {
                         read(cached, s3, random, versionOfETag, wrong, streamFailures);
                         reads.incrementAndGet();
+                        if (i == 0 && !fewWritten.await(1, TimeUnit.MINUTES)) {
+                            throw new IllegalStateException("the writer wrote too few versions");
+                        }
                     }
                     return null;
                 }));

@@ -11,7 +11,7 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 
 /**
  * What a call returned or threw, in comparable form: every modelled response field, the HTTP status and
- * headers (but {@code Date}, which is the time of the response), the body; or the exception's type, status,
+ * headers (but {@code Date} and the connection's own headers), the body; or the exception's type, status,
  * S3 error code, error message and message.
  */
 final class Outcome {
@@ -35,8 +35,13 @@ final class Outcome {
         return fields;
     }
 
-    /** Headers that differ between any two responses of the same server, by nature. */
-    private static final java.util.Set<String> PER_RESPONSE_HEADERS = java.util.Set.of("date");
+    /**
+     * Headers that differ between any two responses of the same server, by nature: the time, and the
+     * hop-by-hop headers of the connection that carried the response (whether the server keeps it open),
+     * which describe no object.
+     */
+    private static final java.util.Set<String> PER_RESPONSE_HEADERS =
+            java.util.Set.of("date", "connection", "keep-alive");
 
     /** A response with a body. */
     static Outcome of(SdkResponse response, byte[] body) {
