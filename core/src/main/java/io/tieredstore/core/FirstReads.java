@@ -66,11 +66,11 @@ final class FirstReads {
         long start = versions.now();
         ObjectVersion fresh = versions.fresh(id, start);
         if (fresh != null) {
-            return OpenedRead.known(store, fresh);
+            return OpenedRead.known(store, fresh, 0);
         }
         ObjectVersion known = versions.known(id);
         if (known != null && (firstPageHeld(known, range) || startsPastTheEnd(known, range))) {
-            return OpenedRead.known(store, versions.open(bucket, key, via));
+            return OpenedRead.known(store, versions.open(bucket, key, via), 1);
         }
         ReadRange wide = range.toPages(pageSize);
         boolean buffer = wide.bounded() && wide.length() <= maxBufferedBytes;
@@ -85,12 +85,12 @@ final class FirstReads {
             Buffered b = buffered(id, via, wide, start);
             ByteBuffer bytes = b.bytes();
             return bytes == null
-                    ? OpenedRead.known(store, b.version())
-                    : OpenedRead.buffered(store, b.version(), b.at(), bytes.duplicate());
+                    ? OpenedRead.known(store, b.version(), 1)
+                    : OpenedRead.buffered(store, b.version(), b.at(), bytes.duplicate(), 1);
         } catch (RuntimeException e) {
             ObjectVersion stale = versions.staleFor(id, start, via, e);
             if (stale != null) {
-                return OpenedRead.known(store, stale);
+                return OpenedRead.known(store, stale, 1);
             }
             throw e;
         }

@@ -20,29 +20,44 @@ public final class OpenedRead implements AutoCloseable {
     /** The opening read's body, if it is streamed; taken by the first stream. */
     private @Nullable OriginRead streamed;
 
+    private final int originRequests;
+
     private OpenedRead(
             TieredStore store,
             ObjectVersion version,
             @Nullable ByteBuffer buffered,
             long bufferedAt,
-            @Nullable OriginRead streamed) {
+            @Nullable OriginRead streamed,
+            int originRequests) {
         this.store = store;
         this.version = version;
         this.buffered = buffered;
         this.bufferedAt = bufferedAt;
         this.streamed = streamed;
+        this.originRequests = originRequests;
     }
 
-    static OpenedRead known(TieredStore store, ObjectVersion version) {
-        return new OpenedRead(store, version, null, 0, null);
+    /** A version opened with {@code originRequests} requests (0: fresh enough; 1: checked), no bytes. */
+    static OpenedRead known(TieredStore store, ObjectVersion version, int originRequests) {
+        return new OpenedRead(store, version, null, 0, null, originRequests);
     }
 
-    static OpenedRead buffered(TieredStore store, ObjectVersion version, long at, ByteBuffer bytes) {
-        return new OpenedRead(store, version, bytes, at, null);
+    /** A version learned by an origin read whose bytes, from {@code at}, are {@code bytes} (a shared read: 0). */
+    static OpenedRead buffered(TieredStore store, ObjectVersion version, long at, ByteBuffer bytes, int requests) {
+        return new OpenedRead(store, version, bytes, at, null, requests);
     }
 
     static OpenedRead streamed(TieredStore store, OriginRead read) {
-        return new OpenedRead(store, read.version(), null, 0, read);
+        return new OpenedRead(store, read.version(), null, 0, read, 1);
+    }
+
+    /**
+     * Origin requests that opening sent or joined: 0 when the version could be used unchecked, else 1 (a
+     * check, or the read that learned the version). A stream may send more for bytes the opening did not
+     * bring.
+     */
+    public int originRequests() {
+        return originRequests;
     }
 
     /** The version opened: every byte of every stream of this read belongs to it. */

@@ -13,8 +13,9 @@ import org.jspecify.annotations.Nullable;
  * Streams a range of one object version through the store. A range that crosses a page boundary and whose
  * first page no tier holds is cold: it is read as one streamed origin request for its pages, which fill the
  * tiers as they pass (a {@link FillingStream}), so a cold sequential read costs one request. Otherwise the
- * range is read in chunks of pages through the tiers, reading the next {@value #READ_AHEAD} chunks ahead on
- * the store's fetch executor. Chunks start at one page and double up to maxPagesPerFetch, so the first byte
+ * range is read in chunks of pages through the tiers, until a chunk would start on a page no tier holds: the
+ * rest from there is streamed so. The next {@value #READ_AHEAD} chunks are read ahead on the store's fetch
+ * executor. Chunks start at one page and double up to maxPagesPerFetch, so the first byte
  * waits for one page only, and memory stays at {@value #READ_AHEAD} + 1 chunks at most. The first chunk (or
  * the cold stream's request) is read when the stream is created, so that what a reader of it could fail on
  * first (the object changed, the origin failed) is thrown there, before any byte is handed out; reading ahead
@@ -43,8 +44,7 @@ final class PageInputStream extends InputStream {
         this.position = offset;
         this.nextChunkStart = offset;
         this.end = offset + length;
-        long pageSize = store.pageSize();
-        if (length > 0 && offset / pageSize != (end - 1) / pageSize && !store.holds(version, offset / pageSize)) {
+        if (length > 0 && coldFrom(offset)) {
             cold = store.streamPages(version, offset, end);
         } else if (length > 0) {
             // Eagerly, so that a failure of the first fill (the object changed) surfaces here. Read-ahead waits
@@ -76,6 +76,11 @@ final class PageInputStream extends InputStream {
         if (!current.hasRemaining()) {
             if (position >= end) {
                 return -1;
+            }
+            if (ahead.isEmpty() && coldFrom(position)) { // the rest is cold: one streamed request for it
+                InputStream rest = store.streamPages(version, position, end);
+                cold = rest;
+                return rest.read(b, off, len);
             }
             current = nextChunk();
         }
@@ -131,9 +136,21 @@ final class PageInputStream extends InputStream {
         return chunk;
     }
 
-    /** Starts reading chunks ahead, up to {@value #READ_AHEAD} of them. */
+    /**
+     * Whether the stream from {@code at} (a chunk's start) is cold: it crosses a page boundary and no tier holds
+     * its first page.
+     */
+    private boolean coldFrom(long at) {
+        long pageSize = store.pageSize();
+        return at / pageSize != (end - 1) / pageSize && !store.holds(version, at / pageSize);
+    }
+
+    /**
+     * Starts reading chunks ahead, up to {@value #READ_AHEAD} of them, but none from where the rest turns cold:
+     * the reader streams that part when it gets there.
+     */
     private void readAhead() {
-        while (ahead.size() < READ_AHEAD && nextChunkStart < end) {
+        while (ahead.size() < READ_AHEAD && nextChunkStart < end && !coldFrom(nextChunkStart)) {
             long[] range = takeChunkRange();
             CompletableFuture<ByteBuffer> next = new CompletableFuture<>();
             try {
@@ -151,11 +168,20 @@ final class PageInputStream extends InputStream {
         }
     }
 
-    /** Takes the next chunk's [start, end) and advances; chunks end on page boundaries. */
+    /**
+     * Takes the next chunk's [start, end) and advances; chunks end on page boundaries, and before the first page
+     * after their first that no tier holds.
+     */
     private long[] takeChunkRange() {
         long start = nextChunkStart;
         long pageSize = store.pageSize();
         long stop = Math.min(end, (start / pageSize + chunkPages) * pageSize);
+        for (long p = start / pageSize + 1; p * pageSize < stop; p++) {
+            if (!store.holds(version, p)) {
+                stop = p * pageSize; // the rest turns cold here: streamed when the reader gets there
+                break;
+            }
+        }
         nextChunkStart = stop;
         chunkPages = Math.min(chunkPages * 2, store.maxPagesPerFetch());
         return new long[] {start, stop};

@@ -46,7 +46,7 @@ public class ParquetLookupThroughputBenchmark {
     public int rowsPerObject;
 
     /** The store's page size in KiB (the memory tier's too). */
-    @Param({"1024"})
+    @Param({"64"})
     public int storePageKiB;
 
     private ParquetBench bench;

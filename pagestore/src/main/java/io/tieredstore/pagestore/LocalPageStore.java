@@ -8,6 +8,7 @@ import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Ticker;
 import io.tieredstore.core.Tier;
+import io.tieredstore.core.TieredStore;
 import io.tieredstore.core.internal.DaemonThreads;
 import io.tieredstore.core.internal.FaultBreaker;
 import java.io.IOException;
@@ -423,8 +424,8 @@ public final class LocalPageStore implements Tier {
      * called again.
      */
     public static final class Builder {
-        /** The page size if none is set: 1 MiB, the store's default. */
-        static final int DEFAULT_PAGE_SIZE = 1 << 20;
+        /** The page size if none is set: the store's default. */
+        static final int DEFAULT_PAGE_SIZE = TieredStore.DEFAULT_PAGE_SIZE;
 
         /** The region size if none is set: 32 MiB. */
         static final int DEFAULT_REGION_SIZE = 32 << 20;

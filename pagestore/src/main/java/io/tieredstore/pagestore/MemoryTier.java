@@ -10,6 +10,7 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import io.tieredstore.core.ObjectId;
 import io.tieredstore.core.PageKey;
 import io.tieredstore.core.Tier;
+import io.tieredstore.core.TieredStore;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.Map;
@@ -285,8 +286,8 @@ public final class MemoryTier implements Tier {
      * combination and may be called again.
      */
     public static final class Builder {
-        /** The page size if none is set: 1 MiB, the store's default. */
-        static final int DEFAULT_PAGE_SIZE = 1 << 20;
+        /** The page size if none is set: the store's default. */
+        static final int DEFAULT_PAGE_SIZE = TieredStore.DEFAULT_PAGE_SIZE;
 
         /** The capacity if none is set: 256 MiB. */
         static final long DEFAULT_CAPACITY = 256L << 20;

@@ -89,7 +89,7 @@ final class MemoryTierTest extends TierContractTest {
                                         .build())
                         .getMessage());
         assertEquals(
-                "capacity (1000 bytes) must hold at least two pages of 1048576 bytes",
+                "capacity (1000 bytes) must hold at least two pages of 65536 bytes",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> MemoryTier.builder().capacity(1000).build())

@@ -249,14 +249,21 @@ final class Lookup {
 
     /** The footer of {@code name} at {@code opened}, or (if null) at the version it opens at now; cached. */
     private FileMeta footer(ReadRound r, @Nullable ObjectVersion opened, String name) {
-        ObjectVersion v = opened != null ? opened : table.open(name);
-        MetaKey.Footer ref = new MetaKey.Footer(v);
-        FileMeta m = opened != null ? null : cached(ref);
-        if (m == null) {
-            m = table.loader.footer(r, v, name);
-            metadata.put(ref, m);
-            counters.metadataLoads.increment();
+        if (opened != null) {
+            return loaded(new MetaKey.Footer(opened), table.loader.footer(r, opened, name));
         }
+        // Not opened yet: the read of its end opens it (one request, no HEAD, when the version is not known).
+        counters.objectsOpened.increment();
+        ReadRound.Tail tail = table.loader.openTail(r, name);
+        MetaKey.Footer ref = new MetaKey.Footer(tail.version());
+        FileMeta m = cached(ref);
+        return m != null ? m : loaded(ref, table.loader.footer(r, tail.version(), name, tail.bytes()));
+    }
+
+    /** Remembers a footer just loaded. */
+    private FileMeta loaded(MetaKey.Footer ref, FileMeta m) {
+        metadata.put(ref, m);
+        counters.metadataLoads.increment();
         return m;
     }
 

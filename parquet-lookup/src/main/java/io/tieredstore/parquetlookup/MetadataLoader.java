@@ -37,8 +37,11 @@ import org.apache.parquet.format.Util;
  * against the object and the caps before anything is allocated; bad bytes become CorruptParquetException.
  */
 final class MetadataLoader {
-    /** How much of an object's end the first footer read takes, so that most footers cost one read. */
-    private static final int TAIL_BYTES = 64 << 10;
+    /**
+     * How much of an object's end the first footer read takes, so that most footers and their page indexes
+     * (which parquet-java writes just before the footer) cost one read, the one that opens the object.
+     */
+    private static final int TAIL_BYTES = 128 << 10;
 
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ENCRYPTED_MAGIC = "PARE".getBytes(StandardCharsets.US_ASCII);
@@ -72,13 +75,26 @@ final class MetadataLoader {
 
     /** The footer of object {@code name} at version {@code v}. */
     FileMeta footer(ReadRound r, ObjectVersion v, String name) {
+        int tailLength = (int) Math.min(v.length(), TAIL_BYTES);
+        return footer(r, v, name, r.read(bucket + "/" + name, v, v.length() - tailLength, tailLength));
+    }
+
+    /**
+     * Object {@code name} opened at its current version by reading its end (one origin request when its
+     * version must be learned: the suffix read gives version, length and footer), with its footer.
+     */
+    ReadRound.Tail openTail(ReadRound r, String name) {
+        return r.openTail(bucket, name, TAIL_BYTES);
+    }
+
+    /** The footer of object {@code name} at version {@code v} whose last bytes (up to 64 KiB) are {@code tail}. */
+    FileMeta footer(ReadRound r, ObjectVersion v, String name, byte[] tail) {
         String object = bucket + "/" + name;
         long length = v.length();
         if (length < 12) {
             throw new CorruptParquetException(object, "too short to be Parquet (" + length + " bytes)");
         }
-        int tailLength = (int) Math.min(length, TAIL_BYTES);
-        byte[] tail = r.read(object, v, length - tailLength, tailLength);
+        int tailLength = tail.length;
         byte[] magic = Arrays.copyOfRange(tail, tailLength - 4, tailLength);
         if (Arrays.equals(magic, ENCRYPTED_MAGIC)) {
             throw new UnsupportedParquetException(object, "encrypted footers are not supported");

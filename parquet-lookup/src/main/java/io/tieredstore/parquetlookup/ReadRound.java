@@ -1,7 +1,12 @@
 package io.tieredstore.parquetlookup;
 
 import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.core.OpenedRead;
+import io.tieredstore.core.ReadRange;
 import io.tieredstore.core.TieredStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +51,60 @@ final class ReadRound {
             reachedOrigin.set(true);
         }
         return out;
+    }
+
+    /** An object opened by reading its end: the version, and its last bytes (at most the length asked for). */
+    static final class Tail {
+        private final ObjectVersion version;
+        private final byte[] bytes;
+
+        Tail(ObjectVersion version, byte[] bytes) {
+            this.version = version;
+            this.bytes = bytes;
+        }
+
+        ObjectVersion version() {
+            return version;
+        }
+
+        /** The object's last bytes (not a copy: the caller only reads them). */
+        byte[] bytes() {
+            return bytes;
+        }
+    }
+
+    /**
+     * Opens object {@code name} of {@code bucket} at its current version with a read of its last {@code length}
+     * bytes: when the version must be learned, the read that learns it is that suffix read (one origin request,
+     * no HEAD), noted as reaching the origin; else the bytes are read through the store as {@link #read} does.
+     */
+    Tail openTail(String bucket, String name, int length) {
+        OpenedRead opened;
+        try {
+            opened = store.openRead(bucket, name, ReadRange.last(length));
+        } catch (RuntimeException e) {
+            // S3 refuses a suffix of an empty object (416), which a HEAD describes: fail as a HEAD-first open did.
+            reachedOrigin.set(true);
+            ObjectVersion v = store.open(bucket, name);
+            int n = (int) Math.min(length, v.length());
+            return new Tail(v, read(bucket + "/" + name, v, v.length() - n, n));
+        }
+        ObjectVersion v = opened.version();
+        int n = (int) Math.min(length, v.length());
+        if (opened.originRequests() == 0) {
+            opened.close();
+            return new Tail(v, read(bucket + "/" + name, v, v.length() - n, n));
+        }
+        reachedOrigin.set(true);
+        try (InputStream in = opened.stream(v.length() - n, n)) {
+            byte[] bytes = in.readNBytes(n);
+            if (bytes.length != n) {
+                throw new IllegalStateException("the store's stream ended early at " + bytes.length + " of " + n);
+            }
+            return new Tail(v, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
