@@ -78,7 +78,13 @@ final class FirstReads {
             if (!buffer) {
                 long epoch = versions.epoch();
                 counters.originFetch();
-                OriginRead read = via.read(bucket, key, wide);
+                OriginRead read;
+                try {
+                    read = via.read(bucket, key, wide);
+                } catch (RuntimeException e) {
+                    versions.failed(id, via, e);
+                    throw e;
+                }
                 versions.learned(read.version(), start, epoch);
                 return OpenedRead.streamed(store, read);
             }

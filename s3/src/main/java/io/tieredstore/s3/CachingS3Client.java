@@ -78,6 +78,10 @@ public final class CachingS3Client extends DelegatingS3Client {
     /*
      * Design notes.
      *
+     * Size. Over 500 lines because what is left here shares the client's state (store, origin, authorisations,
+     * ticker) with every request path; what stands alone is in its own file (ByteRange, Conditions, Responses,
+     * CachedBody).
+     *
      * What is cached. A GET or HEAD is served from the store only if it names nothing but bucket, key,
      * versionId, range and the four conditional headers (and checksum mode, unless ENABLED), with no request
      * override configuration. Anything else - SSE-C keys, partNumber, requester pays, checksum mode
@@ -94,9 +98,13 @@ public final class CachingS3Client extends DelegatingS3Client {
      * status, error codes and the place they are raised are those of the bare client, at the price of the
      * cache's own request on those paths.
      *
-     * Versions. The store's consistency policy decides when the current version is looked up again (open).
-     * The lookup goes out through this client's origin (CheckingOrigin), with this client's credentials, so
-     * under STRICT and TTL a check is also an authorisation. A versionId read uses this origin's remembered
+     * Versions. The store's consistency policy decides when the current version is looked up again
+     * (openRead). When the read's first page is not cached, the lookup is the GET itself, widened to whole
+     * pages and sent without If-Match: its ETag and Content-Range give the version, so a cold GET is one
+     * request, as for the bare client; otherwise it is a HEAD. Either goes out through this client's origin
+     * (CheckingOrigin), with this client's credentials, so under STRICT and TTL a check is also an
+     * authorisation. A HEAD is answered from a HEAD's headers: when only a GET's are known, one HEAD with
+     * If-Match is sent (a HEAD may carry headers a GET does not). A versionId read uses this origin's remembered
      * version for that id, rechecked under STRICT. With reauthorizeEvery(d), a hit whose object this client
      * has not been authorised for since d before the read sends a HEAD with If-Match through this client
      * first (a 403 there forwards the GET, which then fails as the bare client's does).
