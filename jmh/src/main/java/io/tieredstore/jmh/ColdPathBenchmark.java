@@ -34,22 +34,23 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A miss costs what a direct read costs: cold reads through the caching {@code S3Client} beside the same reads
- * through the bare client, behind the {@code standard} latency profile, one read per invocation. Before each
+ * through the bare client, behind the {@code standard} latency profile (or {@code none}, for the local stack's
+ * own cost), one read per invocation. Before each
  * cached read the store forgets the object (its version and pages), so every cached read is fully cold: it
  * must learn the version and fetch every byte, as the bare client does.
  *
  * <p>Reads: {@code range4k} and {@code range1m} (one ranged GET at a random offset), {@code stream200m} (the
  * whole 200 MiB object through {@code getObject} as a stream), {@code icebergReads} (what a scan of one
  * Parquet file asks for: a 16 KiB tail, then six ranges of 64 KiB to 1 MiB at random offsets, in turn).
- * The {@code Origin} counters give S3 requests and response bytes per read (fault-proxy counts).
+ * The {@code Origin} counters give reads, S3 requests and response bytes (fault-proxy counts): divide by reads.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar ColdPath}.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.SingleShotTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 20)
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 10)
 @Fork(1)
 public class ColdPathBenchmark {
     private static final int OBJECT_BYTES = 200 << 20;
@@ -63,6 +64,10 @@ public class ColdPathBenchmark {
     @Param({"direct", "cached"})
     public String path;
 
+    /** The latency profile of the S3 model ({@code NONE}: the local stack's own cost). */
+    @Param({"STANDARD"})
+    public String profile;
+
     private FaultProxy proxy;
     private S3Client bare;
     private S3Client client;
@@ -71,14 +76,17 @@ public class ColdPathBenchmark {
     private final SplittableRandom random = new SplittableRandom(12);
     private final byte[] sink = new byte[1 << 16];
 
-    /** Origin requests and response bytes of each read, from the fault proxy's counts. */
+    /** Reads, and the origin requests and response bytes they caused, from the fault proxy's counts. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Origin {
-        /** S3 requests per read. */
+        /** Reads done. */
+        public long reads;
+
+        /** S3 requests of those reads. */
         public long requests;
 
-        /** Response bytes from S3 per read. */
+        /** Response bytes from S3 of those reads. */
         public long bytes;
 
         private long requestsBefore;
@@ -90,6 +98,7 @@ public class ColdPathBenchmark {
         }
 
         void after(OriginCounters c) {
+            reads++;
             requests += c.totalRequests() - requestsBefore;
             bytes += c.totalResponseBytes() - bytesBefore;
         }
@@ -100,7 +109,7 @@ public class ColdPathBenchmark {
     public void setUp() {
         S3Endpoint endpoint = S3Endpoint.shared();
         bucket = BenchObjects.bucketWithRandomObject(endpoint, KEY, OBJECT_BYTES);
-        proxy = endpoint.newProxy(FaultPlan.of(LatencyProfile.STANDARD));
+        proxy = endpoint.newProxy(FaultPlan.of(LatencyProfile.valueOf(profile)));
         bare = S3Clients.sync(proxy.uri());
         MemoryTier memory = MemoryTier.builder().capacity(512L << 20).build();
         S3Origin origin = S3Origin.create(bare);
