@@ -131,15 +131,24 @@ final class FillingStream extends InputStream {
         }
     }
 
-    /** Reads the rest of the page the reader stopped in, if the body holds it, so that it is cut whole. */
-    private void finishPage() throws IOException {
-        if (page != null) {
-            long pageEnd = pageIndex * pageSize + page.length;
-            if (pageEnd <= bodyEnd && pageEnd > position) {
-                byte[] scratch = new byte[(int) (pageEnd - position)];
+    /**
+     * Reads the rest of the page the reader stopped in, if the body holds it, so that it is cut whole; best
+     * effort: the reader has its bytes, so a failure here only loses that page.
+     */
+    private void finishPage() {
+        byte[] p = page;
+        if (p == null) {
+            return;
+        }
+        long pageEnd = pageIndex * pageSize + p.length;
+        if (pageEnd <= bodyEnd && pageEnd > position) {
+            byte[] scratch = new byte[(int) (pageEnd - position)];
+            try {
                 for (int at = 0; at < scratch.length; ) {
                     at += pass(scratch, at, scratch.length - at);
                 }
+            } catch (IOException | RuntimeException e) {
+                page = null; // not cut: a later read fetches it
             }
         }
     }
