@@ -31,12 +31,16 @@ public final class TieredStore implements AutoCloseable {
     /*
      * Design notes.
      *
-     * The store is a facade over three parts, each in its own file:
+     * The store is a facade over four parts, each in its own file:
      *   VersionCache  open/stat/invalidate: the last version seen per object, the consistency policies,
      *                 shared stats in flight and the invalidation epoch;
      *   TierChain     the one place that asks the tiers in order, copies hits up and counts what each tier
      *                 did (hits, misses, write outcomes, faults);
-     *   PageFills     the runs of missing pages fetched from the origin, singleflight, the fetch executor.
+     *   PageFills     the runs of missing pages fetched from the origin, singleflight, the fetch executor;
+     *   FirstReads    openRead: an open that must learn the version reads the bytes it is for instead of a
+     *                 stat first, widened to whole pages (a cold read is one origin request).
+     * Streams (PageInputStream) read through the tiers and, where the pages go cold, switch to one streamed
+     * origin read (FillingStream) that offers each whole page that passes to the chain.
      * A read cuts its byte range into pages once (PageSpan), asks the chain for each page, and hands the
      * pages no tier has to the fills, which copy them into the caller's buffer as they arrive.
      *
