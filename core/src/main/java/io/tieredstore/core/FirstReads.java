@@ -76,17 +76,7 @@ final class FirstReads {
         boolean buffer = wide.bounded() && wide.length() <= maxBufferedBytes;
         try {
             if (!buffer) {
-                long epoch = versions.epoch();
-                counters.originFetch();
-                OriginRead read;
-                try {
-                    read = via.read(bucket, key, wide);
-                } catch (RuntimeException e) {
-                    versions.failed(id, via, e);
-                    throw e;
-                }
-                versions.learned(read.version(), start, epoch);
-                return OpenedRead.streamed(store, read);
+                return OpenedRead.streamed(store, readLatest(id, via, wide, start));
             }
             Buffered b = buffered(id, via, wide, start);
             ByteBuffer bytes = b.bytes();
@@ -125,16 +115,12 @@ final class FirstReads {
             return TieredStore.await(running.result());
         }
         boolean shared = running == null;
-        long epoch = versions.epoch();
         try {
-            counters.originFetch();
-            OriginRead read = via.read(id.bucket(), id.key(), wide);
-            versions.learned(read.version(), start, epoch);
+            OriginRead read = readLatest(id, via, wide, start);
             Buffered b = new Buffered(read.version(), read.offset(), readWhole(read));
             mine.result().complete(b);
             return b;
         } catch (RuntimeException | Error e) {
-            versions.failed(id, via, e);
             mine.result().completeExceptionally(e);
             throw e;
         } finally {
@@ -142,6 +128,24 @@ final class FirstReads {
                 inflight.remove(readKey, mine);
             }
         }
+    }
+
+    /**
+     * The origin read of {@code wide} that checks the version (counted as a fetch): its version is remembered
+     * as a check that started at {@code start}; if it fails, the version is forgotten as after a failed check.
+     */
+    private OriginRead readLatest(ObjectId id, Origin via, ReadRange wide, long start) {
+        long epoch = versions.epoch();
+        counters.originFetch();
+        OriginRead read;
+        try {
+            read = via.read(id.bucket(), id.key(), wide);
+        } catch (RuntimeException | Error e) {
+            versions.failed(id, via, e);
+            throw e;
+        }
+        versions.learned(read.version(), start, epoch);
+        return read;
     }
 
     /** The read's bytes, its whole pages offered to the tiers; null if the body failed before its end. */

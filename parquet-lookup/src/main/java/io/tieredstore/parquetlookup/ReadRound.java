@@ -85,16 +85,14 @@ final class ReadRound {
         } catch (RuntimeException e) {
             // S3 refuses a suffix of an empty object (416), which a HEAD describes: fail as a HEAD-first open did.
             reachedOrigin.set(true);
-            ObjectVersion v = store.open(bucket, name);
-            int n = (int) Math.min(length, v.length());
-            return new Tail(v, read(bucket + "/" + name, v, v.length() - n, n));
+            return tailThroughStore(bucket + "/" + name, store.open(bucket, name), length);
         }
         ObjectVersion v = opened.version();
-        int n = (int) Math.min(length, v.length());
         if (opened.originRequests() == 0) {
             opened.close();
-            return new Tail(v, read(bucket + "/" + name, v, v.length() - n, n));
+            return tailThroughStore(bucket + "/" + name, v, length);
         }
+        int n = (int) Math.min(length, v.length());
         reachedOrigin.set(true);
         try (InputStream in = opened.stream(v.length() - n, n)) {
             byte[] bytes = in.readNBytes(n);
@@ -105,6 +103,12 @@ final class ReadRound {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The last {@code length} bytes (or all) of {@code v}, read through the store as {@link #read} does. */
+    private Tail tailThroughStore(String object, ObjectVersion v, int length) {
+        int n = (int) Math.min(length, v.length());
+        return new Tail(v, read(object, v, v.length() - n, n));
     }
 
     /**
