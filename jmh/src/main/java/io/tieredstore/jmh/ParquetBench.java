@@ -86,6 +86,8 @@ final class ParquetBench implements AutoCloseable {
         OURS_COLD_METADATA(true),
         /** ParquetLookup with nothing cached: a new lookup over a store that has forgotten every object. */
         OURS_COLD(true),
+        /** OURS_COLD with each object's key range declared, as a table format's manifest gives them. */
+        OURS_COLD_DECLARED(true),
         /** parquet-java's reader with column-index filtering, through the bare S3 client. */
         PARQUET_JAVA_S3(true),
         /** parquet-java's reader through the caching S3Client, every page in the memory tier. */
@@ -170,7 +172,7 @@ final class ParquetBench implements AutoCloseable {
         });
         bare.headObject(b -> b.bucket(bucket).key(keys.get(0))); // the client's connection, not measured
         switch (path) {
-            case OURS_HOT, OURS_HOT_UNDECODED, OURS_COLD_METADATA, OURS_COLD -> {
+            case OURS_HOT, OURS_HOT_UNDECODED, OURS_COLD_METADATA, OURS_COLD, OURS_COLD_DECLARED -> {
                 newStore();
                 lookup = newLookup();
             }
@@ -246,8 +248,14 @@ final class ParquetBench implements AutoCloseable {
         } else if (path == Way.OURS_HOT_UNDECODED || path == Way.OURS_COLD_METADATA) {
             b.maxDecompressedBytes(0); // every lookup decompresses its pages again
         }
-        if (path == Way.OURS_COLD) {
+        if (path == Way.OURS_COLD || path == Way.OURS_COLD_DECLARED) {
             b.executor(executor); // a lookup per call: share one pool rather than start one each time
+        }
+        if (path == Way.OURS_COLD_DECLARED) {
+            long rows = table.rowsPerPart();
+            for (int p = 0; p < keys.size(); p++) {
+                b.keyRange(keys.get(p), table.key(p * rows), table.key((p + 1) * rows - 1));
+            }
         }
         return b.build();
     }
@@ -288,7 +296,7 @@ final class ParquetBench implements AutoCloseable {
             for (String key : keys) {
                 m.invalidate(new ObjectId(origin, bucket, key));
             }
-        } else if (path == Way.OURS_COLD) {
+        } else if (path == Way.OURS_COLD || path == Way.OURS_COLD_DECLARED) {
             TieredStore s = Objects.requireNonNull(store);
             Objects.requireNonNull(lookup).close();
             for (String key : keys) {
@@ -312,7 +320,7 @@ final class ParquetBench implements AutoCloseable {
     /** A reader for one thread. */
     Reader reader() throws SQLException {
         return switch (path) {
-            case OURS_HOT, OURS_HOT_UNDECODED, OURS_COLD_METADATA, OURS_COLD ->
+            case OURS_HOT, OURS_HOT_UNDECODED, OURS_COLD_METADATA, OURS_COLD, OURS_COLD_DECLARED ->
                 new Reader() {
                     @Override
                     public Object get(long key) {
@@ -490,7 +498,7 @@ final class ParquetBench implements AutoCloseable {
                     .append(inputFiles.stream().mapToLong(S3InputFile::retries).sum());
         }
         ParquetLookup l = lookup;
-        if (l != null && path != Way.OURS_COLD) {
+        if (l != null && path != Way.OURS_COLD && path != Way.OURS_COLD_DECLARED) {
             s.append("; ").append(l.stats());
         }
         return s.toString();

@@ -35,7 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       each, in parallel, through the bare client: the floor of any lookup that has no page cached
  *       ({@code STANDARD});
  *   <li>{@code oursCold}: {@code ParquetLookup} with nothing cached: before each call a new lookup over a store that
- *       has forgotten every object's version and page ({@code STANDARD});
+ *       has forgotten every object's version and page ({@code STANDARD}): it opens all four objects;
+ *   <li>{@code oursColdDeclared}: the same with each object's key range declared to the lookup
+ *       ({@code keyRange}, as a table format's manifest gives them): it opens the one object that holds the key
+ *       ({@code STANDARD});
  *   <li>{@code parquetJavaS3}: parquet-java's reader through the bare client, opening the file that holds the key
  *       (length known, as from a listing): tail, footer, page indexes, pages ({@code STANDARD}).
  * </ul>
@@ -63,6 +66,7 @@ public class ParquetLookupBenchmark {
         "oursColdMetadata",
         "directS3",
         "oursCold",
+        "oursColdDeclared",
         "parquetJavaS3"
     })
     public String path;
@@ -92,7 +96,9 @@ public class ParquetLookupBenchmark {
         bench = ParquetBench.start(path, objects, rowsPerObject, storePageKiB);
         reader = bench.reader();
         ParquetBench.Way way = bench.path;
-        cold = way == ParquetBench.Way.OURS_COLD_METADATA || way == ParquetBench.Way.OURS_COLD;
+        cold = way == ParquetBench.Way.OURS_COLD_METADATA
+                || way == ParquetBench.Way.OURS_COLD
+                || way == ParquetBench.Way.OURS_COLD_DECLARED;
         if (way == ParquetBench.Way.OURS_HOT
                 || way == ParquetBench.Way.OURS_HOT_UNDECODED
                 || way == ParquetBench.Way.PARQUET_JAVA_CACHED_HOT) {

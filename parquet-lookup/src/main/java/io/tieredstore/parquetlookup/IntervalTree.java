@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * ranges that hold the key, plus one that stops the scan. Immutable.
  */
 final class IntervalTree {
-    private final KeyDomain domain;
+    private final KeyOrder domain;
     private final Object[] mins;
     private final Object[] maxs;
     private final @Nullable Node root;
@@ -34,7 +34,7 @@ final class IntervalTree {
         }
     }
 
-    private IntervalTree(KeyDomain domain, Object[] mins, Object[] maxs) {
+    private IntervalTree(KeyOrder domain, Object[] mins, Object[] maxs) {
         this.domain = domain;
         this.mins = mins;
         this.maxs = maxs;
@@ -46,7 +46,7 @@ final class IntervalTree {
     }
 
     /** A tree over ranges {@code i = 0..n-1} of {@code mins[i]} to {@code maxs[i]}, none null, in {@code domain}. */
-    static IntervalTree of(KeyDomain domain, @Nullable Object[] mins, @Nullable Object[] maxs) {
+    static IntervalTree of(KeyOrder domain, @Nullable Object[] mins, @Nullable Object[] maxs) {
         Object[] lo = new Object[mins.length];
         Object[] hi = new Object[maxs.length];
         for (int i = 0; i < lo.length; i++) {

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * that type (signed or unsigned integers, unsigned lexicographic bytes, signed decimals). INT96 has no defined
  * order, so it is compared for equality only and its statistics are ignored.
  */
-abstract class KeyDomain {
+abstract class KeyDomain extends KeyOrder {
 
     /** The domain of a flat key column. */
     static KeyDomain of(String table, Schema.Leaf leaf) {
@@ -49,9 +49,11 @@ abstract class KeyDomain {
     abstract @Nullable Object stat(byte[] raw);
 
     /** Whether statistics can prune at all. */
+    @Override
     abstract boolean ordered();
 
     /** Compares two internal values in the column's order. */
+    @Override
     abstract int compare(Object a, Object b);
 
     /** The internal value of row {@code i} of a key page (not null). */

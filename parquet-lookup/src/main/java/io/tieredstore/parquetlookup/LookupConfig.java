@@ -2,6 +2,7 @@ package io.tieredstore.parquetlookup;
 
 import io.tieredstore.core.TieredStore;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * @param objects the table's objects, or null if it is listed under {@code prefix}
  * @param lister the client listing {@code prefix}, or null for a fixed list of objects
  * @param prefix the prefix listed, or null for a fixed list of objects
+ * @param keyRanges the key ranges the caller declared, by object name
  * @param keyColumn the key column's name
  * @param columns the projected columns' names, in row order
  * @param maxMetadataBytes the bound on cached metadata
@@ -31,6 +33,7 @@ record LookupConfig(
         @Nullable List<String> objects,
         @Nullable S3Client lister,
         @Nullable String prefix,
+        Map<String, DeclaredKeys.Range> keyRanges,
         String keyColumn,
         List<String> columns,
         long maxMetadataBytes,
@@ -43,6 +46,7 @@ record LookupConfig(
     /** Copies the lists, so that the settings cannot change under the lookup. */
     LookupConfig {
         objects = objects == null ? null : List.copyOf(objects);
+        keyRanges = Map.copyOf(keyRanges);
         columns = List.copyOf(columns);
     }
 

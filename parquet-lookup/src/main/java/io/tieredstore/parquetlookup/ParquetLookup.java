@@ -7,8 +7,12 @@ import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.core.internal.DaemonThreads;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -152,6 +156,7 @@ public final class ParquetLookup implements AutoCloseable {
         private @Nullable List<String> objects;
         private @Nullable S3Client lister;
         private @Nullable String prefix;
+        private final Map<String, DeclaredKeys.Range> keyRanges = new LinkedHashMap<>();
         private @Nullable String keyColumn;
         private @Nullable List<String> columns;
         private long maxMetadataBytes = UNSET;
@@ -203,6 +208,38 @@ public final class ParquetLookup implements AutoCloseable {
             requireTableUnset();
             this.lister = Objects.requireNonNull(lister, "lister");
             this.prefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /**
+         * Declares that every key of {@code object} lies in {@code [min, max]}, as a table format's manifest or a
+         * partition layout records it, so that a lookup opens the object only for keys in that range until it has
+         * read the object's footer, whose statistics then take over. A declaration that leaves out a key the object
+         * holds makes lookups of that key miss its rows while the footer is unread. Bounds are integers,
+         * {@code BigInteger}s or {@code BigDecimal}s (compared numerically), strings, byte arrays or UUIDs (as unsigned
+         * bytes, strings in UTF-8), or {@code LocalDate}, {@code LocalTime}, {@code LocalDateTime} or {@code Instant}s,
+         * of one kind for the whole table; a key of another kind is looked up in every declared object. Once per
+         * object; optional.
+         */
+        @CanIgnoreReturnValue
+        public Builder keyRange(String object, Object min, Object max) {
+            requireArgument(!object.isEmpty(), "object must not be empty");
+            requireState(
+                    !keyRanges.containsKey(object),
+                    "keyRange of %s was already set to %s",
+                    object,
+                    keyRanges.get(object));
+            DeclaredKeys.Range range = DeclaredKeys.range(Objects.requireNonNull(min), Objects.requireNonNull(max));
+            DeclaredKeys.Kind kind = keyRanges.isEmpty()
+                    ? range.kind()
+                    : keyRanges.values().iterator().next().kind();
+            requireArgument(
+                    range.kind() == kind,
+                    "key ranges must be of one kind: %s is %s, not %s",
+                    object,
+                    range.kind(),
+                    kind);
+            keyRanges.put(object, range);
             return this;
         }
 
@@ -299,6 +336,12 @@ public final class ParquetLookup implements AutoCloseable {
             String key = required(keyColumn, "keyColumn");
             List<String> cols = required(columns, "columns");
             requireState(objects != null || prefix != null, "objects or prefix is required");
+            if (objects != null) {
+                Set<String> fixed = new HashSet<>(objects);
+                for (String declared : keyRanges.keySet()) {
+                    requireState(fixed.contains(declared), "keyRange names %s, not one of the objects", declared);
+                }
+            }
             Executor run = executor;
             ExecutorService owned = null;
             if (run == null) {
@@ -313,6 +356,7 @@ public final class ParquetLookup implements AutoCloseable {
                     objects,
                     lister,
                     prefix,
+                    keyRanges,
                     key,
                     cols,
                     maxMetadataBytes == UNSET ? DEFAULT_MAX_METADATA_BYTES : maxMetadataBytes,

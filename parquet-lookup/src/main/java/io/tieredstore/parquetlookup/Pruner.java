@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * statistics is always a candidate; an empty one (all nulls, no rows) never is.
  */
 final class Pruner {
-    private final KeyDomain domain;
+    private final KeyOrder domain;
     private final int[] live;
     private final @Nullable Object[] mins;
     private final @Nullable Object[] maxs;
@@ -25,7 +25,7 @@ final class Pruner {
      * @param maxs each range's max, or null if unknown
      * @param empty which ranges can hold no key at all
      */
-    Pruner(KeyDomain domain, @Nullable Object[] mins, @Nullable Object[] maxs, boolean[] empty) {
+    Pruner(KeyOrder domain, @Nullable Object[] mins, @Nullable Object[] maxs, boolean[] empty) {
         this.domain = domain;
         int n = 0;
         int[] liveAll = new int[mins.length];

@@ -22,7 +22,10 @@ import org.jspecify.annotations.Nullable;
  *
  * Index: the summaries whose key type is the most common one, whose statistics are usable and which have a
  * min and a max are indexed; empty objects (no row with a key) are never candidates; every other object (no
- * summary yet, statistics unusable, another key type) is a candidate for every key and pruned by its footer.
+ * summary yet, statistics unusable, another key type) is a candidate for every key and pruned by its footer,
+ * except an object with no summary yet whose key range the caller declared (DeclaredKeys): it is a candidate only
+ * for keys in that range, found by a second index over the declared ranges, until its footer's summary replaces
+ * the declaration.
  * When the indexed ranges ascend or descend in table order (partitioned or sorted tables) candidates are found
  * by binary search (Pruner); otherwise by a centred interval tree (IntervalTree). with() rebuilds the index only
  * when a range changed, not when only a version did.
@@ -186,17 +189,23 @@ final class TableCatalog {
     private final int[] checked; // positions of summaries whose version every lookup must check, ascending
     private final @Nullable Pruner ordered;
     private final @Nullable IntervalTree tree;
+    private final Map<String, DeclaredKeys.Range> declared; // by name, as the caller declared them
+    private final int[] declaredAt; // positions without a summary whose range is declared, ascending
+    private final @Nullable Pruner declaredOrdered;
+    private final @Nullable IntervalTree declaredTree;
 
     private TableCatalog(
             long listing,
             List<String> names,
             @Nullable Summary[] summaries,
             Map<KeyType, KeyDomain> domains,
+            Map<String, DeclaredKeys.Range> declared,
             @Nullable TableCatalog sameRanges) {
         this.listing = listing;
         this.names = names;
         this.summaries = summaries;
         this.domains = domains;
+        this.declared = declared;
         int count = 0;
         long total = 0;
         for (int p = 0; p < summaries.length; p++) {
@@ -215,6 +224,9 @@ final class TableCatalog {
             this.checked = sameRanges.checked;
             this.ordered = sameRanges.ordered;
             this.tree = sameRanges.tree;
+            this.declaredAt = sameRanges.declaredAt;
+            this.declaredOrdered = sameRanges.declaredOrdered;
+            this.declaredTree = sameRanges.declaredTree;
             return;
         }
         KeyType type = commonType(summaries, domains);
@@ -222,9 +234,11 @@ final class TableCatalog {
         int[] in = new int[summaries.length];
         int[] out = new int[summaries.length];
         int[] check = new int[summaries.length];
+        int[] declaredIn = new int[summaries.length];
         int nIn = 0;
         int nOut = 0;
         int nCheck = 0;
+        int nDeclared = 0;
         for (int p = 0; p < summaries.length; p++) {
             Summary s = summaries[p];
             if (s != null && !s.stable()) {
@@ -232,6 +246,10 @@ final class TableCatalog {
             }
             if (s != null && s.empty()) {
                 continue; // holds no key: never a candidate
+            }
+            if (s == null && declared.containsKey(names.get(p))) {
+                declaredIn[nDeclared++] = p;
+                continue;
             }
             if (s != null && d != null && prunable(s) && s.keyType().equals(type)) {
                 in[nIn++] = p;
@@ -262,11 +280,35 @@ final class TableCatalog {
         }
         this.ordered = pruner;
         this.tree = t;
+        this.declaredAt = Arrays.copyOf(declaredIn, nDeclared);
+        Pruner declaredPruner = null;
+        IntervalTree declaredRanges = null;
+        if (nDeclared > 0) {
+            @Nullable Object[] mins = new Object[nDeclared];
+            @Nullable Object[] maxs = new Object[nDeclared];
+            for (int j = 0; j < nDeclared; j++) {
+                DeclaredKeys.Range r = Objects.requireNonNull(declared.get(names.get(declaredAt[j])));
+                mins[j] = r.min();
+                maxs[j] = r.max();
+            }
+            Pruner p = new Pruner(DeclaredKeys.ORDER, mins, maxs, new boolean[nDeclared]);
+            if (p.ordered()) {
+                declaredPruner = p;
+            } else {
+                declaredRanges = IntervalTree.of(DeclaredKeys.ORDER, mins, maxs);
+            }
+        }
+        this.declaredOrdered = declaredPruner;
+        this.declaredTree = declaredRanges;
     }
 
-    /** A catalog of {@code names} (listing number {@code listing}) with no summaries yet. */
-    static TableCatalog empty(long listing, List<String> names) {
-        return new TableCatalog(listing, List.copyOf(names), new Summary[names.size()], Map.of(), null);
+    /**
+     * A catalog of {@code names} (listing number {@code listing}) with no summaries yet, and the key ranges the
+     * caller declared by name (all of one kind; names not listed are ignored).
+     */
+    static TableCatalog empty(long listing, List<String> names, Map<String, DeclaredKeys.Range> declared) {
+        return new TableCatalog(
+                listing, List.copyOf(names), new Summary[names.size()], Map.of(), Map.copyOf(declared), null);
     }
 
     /**
@@ -278,7 +320,7 @@ final class TableCatalog {
         for (int p = 0; p < next.length; p++) {
             next[p] = kept.get(newNames.get(p));
         }
-        return new TableCatalog(newListing, List.copyOf(newNames), next, domains, null);
+        return new TableCatalog(newListing, List.copyOf(newNames), next, domains, declared, null);
     }
 
     /** This catalog with {@code loaded} summaries replacing the ones of their objects (if read under this listing). */
@@ -301,7 +343,7 @@ final class TableCatalog {
                 nextDomains.put(l.summary().keyType(), l.domain());
             }
         }
-        return new TableCatalog(listing, names, next, Map.copyOf(nextDomains), rangeChanged ? null : this);
+        return new TableCatalog(listing, names, next, Map.copyOf(nextDomains), declared, rangeChanged ? null : this);
     }
 
     /** The summary of the object at {@code position}, or null if it has none. */
@@ -344,7 +386,26 @@ final class TableCatalog {
             }
             Arrays.sort(found);
         }
-        return always.length == 0 ? found : merge(found, always);
+        int[] named = always.length == 0 ? found : merge(found, always);
+        return declaredAt.length == 0 ? named : merge(named, declaredCandidates(key));
+    }
+
+    /** The positions of the objects without a summary whose declared range may hold {@code key}, ascending. */
+    private int[] declaredCandidates(Object key) {
+        Object dk = DeclaredKeys.declared(key);
+        DeclaredKeys.Range any = Objects.requireNonNull(declared.get(names.get(declaredAt[0])));
+        if (dk == null || DeclaredKeys.kind(dk) != any.kind()) {
+            return declaredAt; // not comparable with the declared bounds: any of them may hold it
+        }
+        int[] ids = declaredOrdered != null
+                ? declaredOrdered.candidates(dk)
+                : Objects.requireNonNull(declaredTree).candidates(dk);
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = declaredAt[ids[i]];
+        }
+        Arrays.sort(out);
+        return out;
     }
 
     /**

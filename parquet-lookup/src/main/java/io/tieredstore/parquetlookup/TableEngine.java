@@ -82,7 +82,7 @@ final class TableEngine implements AutoCloseable {
         this.loader = new MetadataLoader(config, counters.offsetIndexesDistrusted);
         List<String> fixed = config.objects();
         if (fixed != null) {
-            catalog.set(TableCatalog.empty(listings.incrementAndGet(), fixed));
+            catalog.set(TableCatalog.empty(listings.incrementAndGet(), fixed, config.keyRanges()));
         }
         this.metadata = new MetadataCache(config.maxMetadataBytes(), config.executor());
         this.pageCache = new PageCache(config.maxDecompressedBytes());
@@ -154,8 +154,9 @@ final class TableEngine implements AutoCloseable {
                     changed.add(e.getKey());
                 }
             }
-            TableCatalog next =
-                    before == null ? TableCatalog.empty(listing, names) : before.relisted(listing, names, still);
+            TableCatalog next = before == null
+                    ? TableCatalog.empty(listing, names, config.keyRanges())
+                    : before.relisted(listing, names, still);
             if (catalog.compareAndSet(before, next)) {
                 break;
             }

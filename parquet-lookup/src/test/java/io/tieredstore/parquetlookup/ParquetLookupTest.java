@@ -180,6 +180,70 @@ class ParquetLookupTest {
         }
     }
 
+    /**
+     * With key ranges declared (as a manifest knows them), a fully cold lookup opens only the object whose range
+     * holds the key: one GET of its tail, then its pages, in two rounds. Once read, the footer's statistics replace
+     * the declaration: an object declared wider than it is stops being opened for keys its footer rules out.
+     */
+    @Test
+    void fullyColdLookup_withDeclaredKeyRanges_opensOnlyTheObjectThatMayHoldTheKey(S3Fixture s3) throws IOException {
+        ParquetTable a = table(23, 20_000, ParquetTable.KeyOrder.SORTED).build(); // keys -19,998 to 20,000
+        ParquetTable b = table(24, 2_000, ParquetTable.KeyOrder.SORTED).build(); // keys -1,998 to 2,000
+        List<String> keys = List.of(upload(s3, a, "declared-a.parquet"), upload(s3, b, "declared-b.parquet"));
+        Object aMin = a.distinctKey(0);
+        Object aMax = a.distinctKey(a.distinctKeys() - 1);
+        try (TieredStore store = store(s3, new MapTier("map"));
+                ParquetLookup lookup = base(store, s3, keys)
+                        .keyRange(keys.get(0), aMin, aMax)
+                        .keyRange(keys.get(1), -100_000, 100_000) // declared wider than it is
+                        .build()) {
+            s3.counters().reset();
+            Object onlyInA = 15_000L;
+            assertEquals(1, a.rowsForKey(onlyInA).length);
+            assertEquals(
+                    expected(List.of(a, b), keys, onlyInA), lookup.get(onlyInA).rows());
+            LookupStats first = lookup.stats();
+            // b's declared range holds the key too: both are opened, each with one GET of its tail
+            assertEquals(2, first.objectsOpened(), first.toString());
+            assertEquals(2, first.originRounds(), first + " " + s3.counters());
+            assertEquals(
+                    0, s3.counters().requests(S3Operation.HEAD), s3.counters().toString());
+
+            s3.counters().reset();
+            Object alsoOnlyInA = -15_000L;
+            assertEquals(
+                    expected(List.of(a, b), keys, alsoOnlyInA),
+                    lookup.get(alsoOnlyInA).rows());
+            LookupStats second = lookup.stats();
+            assertEquals(
+                    first.objectsOpened() + 1,
+                    second.objectsOpened(),
+                    "b's footer now rules the key out; a is opened: " + second);
+        }
+        try (TieredStore store = store(s3, new MapTier("map2"));
+                ParquetLookup lookup = base(store, s3, keys)
+                        .keyRange(keys.get(0), aMin, aMax)
+                        .keyRange(keys.get(1), b.distinctKey(0), b.distinctKey(b.distinctKeys() - 1))
+                        .build()) {
+            s3.counters().reset();
+            Object onlyInA = a.key(19_000);
+            assertEquals(
+                    expected(List.of(a, b), keys, onlyInA), lookup.get(onlyInA).rows());
+            LookupStats stats = lookup.stats();
+            assertEquals(1, stats.objectsOpened(), stats.toString());
+            assertEquals(2, stats.originRounds(), stats + " " + s3.counters());
+            assertEquals(
+                    0, s3.counters().requests(S3Operation.HEAD), s3.counters().toString());
+            // the tail, then the key page and the projected pages it prefetches
+            long pages = s3.counters().totalRequests() - 1;
+            assertTrue(pages >= 1 && pages <= 1 + COLUMNS.size(), s3.counters().toString());
+            Object inBoth = 0L;
+            assertEquals(
+                    expected(List.of(a, b), keys, inBoth), lookup.get(inBoth).rows());
+            assertEquals(3, lookup.stats().objectsOpened(), "a again, and b, whose range holds 0: " + lookup.stats());
+        }
+    }
+
     @Test
     void hotLookup_readsNothing(S3Fixture s3) throws IOException {
         ParquetTable t = table(12, 3_000, ParquetTable.KeyOrder.SORTED).build();
@@ -366,7 +430,7 @@ class ParquetLookupTest {
     }
 
     @Test
-    void builder_checksRequiredAndRepeatedSettings() {
+    void builder_checksRequiredAndRepeatedSettings(S3Fixture s3) {
         assertThrows(IllegalStateException.class, () -> ParquetLookup.builder().build());
         assertThrows(
                 IllegalStateException.class,
@@ -378,6 +442,22 @@ class ParquetLookupTest {
         assertThrows(
                 IllegalStateException.class,
                 () -> ParquetLookup.builder().objects(List.of("a")).objects(List.of("b")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ParquetLookup.builder().keyRange("a", 1L, 2L).keyRange("b", "x", "y"));
+        assertThrows(
+                IllegalArgumentException.class, () -> ParquetLookup.builder().keyRange("a", 3L, 2L));
+        assertThrows(
+                IllegalArgumentException.class, () -> ParquetLookup.builder().keyRange("a", 1.0, 2.0));
+        assertThrows(
+                IllegalStateException.class,
+                () -> ParquetLookup.builder().keyRange("a", 1L, 2L).keyRange("a", 1L, 3L));
+        try (TieredStore store = store(s3, new MapTier("m"))) {
+            IllegalStateException unknown = assertThrows(
+                    IllegalStateException.class,
+                    () -> base(store, s3, List.of("a")).keyRange("typo", 1L, 2L).build());
+            assertTrue(unknown.getMessage().contains("typo"), unknown.getMessage());
+        }
     }
 
     /* --------------- helpers --------------- */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.format.Type;
@@ -100,6 +101,106 @@ class TableCatalogTest {
         assertFalse(moved.orderedIndex(), "object 7 now lies out of order");
         TableCatalog stale = c.with(c.listing + 1, List.of(new TableCatalog.Loaded(7, summary("w4", 0, 1), LONGS)));
         assertEquals(old, stale.summary(7), "a summary read under another listing is not applied");
+    }
+
+    @Test
+    void candidates_declaredRanges_pruneObjectsWithoutASummaryUntilTheirFooterIsRead() {
+        Random random = new Random(17);
+        for (int trial = 0; trial < 200; trial++) {
+            boolean ordered = trial % 2 == 0;
+            int n = 1 + random.nextInt(80);
+            List<String> names = new ArrayList<>();
+            Map<String, DeclaredKeys.Range> declared = new java.util.HashMap<>();
+            long[][] declaredRange = new long[n][];
+            long[][] summaryRange = new long[n][];
+            List<TableCatalog.Loaded> loaded = new ArrayList<>();
+            long at = 0;
+            for (int p = 0; p < n; p++) {
+                String name = "t/part-" + p;
+                names.add(name);
+                long a = ordered ? at + random.nextInt(3) : random.nextInt(200);
+                long b = a + random.nextInt(ordered ? 4 : 40);
+                at = b;
+                if (random.nextInt(4) != 0) {
+                    declaredRange[p] = new long[] {a, b};
+                    // bounds of any integral type: they compare numerically
+                    declared.put(name, p % 3 == 0 ? DeclaredKeys.range((int) a, (int) b) : DeclaredKeys.range(a, b));
+                }
+                if (random.nextInt(3) == 0) {
+                    long sa = random.nextInt(200);
+                    long sb = sa + random.nextInt(30);
+                    summaryRange[p] = new long[] {sa, sb};
+                    loaded.add(new TableCatalog.Loaded(p, summary("v" + p, sa, sb), LONGS));
+                }
+            }
+            TableCatalog empty = TableCatalog.empty(1, names, declared);
+            TableCatalog c = empty.with(empty.listing, loaded);
+            for (long k = -2; k <= 250; k++) {
+                List<Integer> expected = new ArrayList<>();
+                for (int p = 0; p < n; p++) {
+                    long[] r = summaryRange[p] != null ? summaryRange[p] : declaredRange[p];
+                    if (r == null || (r[0] <= k && k <= r[1])) {
+                        expected.add(p);
+                    }
+                }
+                assertEquals(expected, list(c.candidates(k)), "trial " + trial + ", key " + k);
+                assertEquals(expected, list(c.candidates((int) k)), "trial " + trial + ", int key " + k);
+            }
+            // a string is not comparable with numbers: every object without a summary may hold it, declared or not
+            List<Integer> unsummarized = new ArrayList<>();
+            for (int p = 0; p < n; p++) {
+                if (summaryRange[p] == null) {
+                    unsummarized.add(p);
+                }
+            }
+            assertEquals(unsummarized, list(c.candidates("5")), "trial " + trial);
+        }
+    }
+
+    @Test
+    void range_boundsOfEveryDeclarableKindCompareAsParquetOrdersThem() {
+        assertTrue(
+                DeclaredKeys.ORDER.compare(
+                                DeclaredKeys.range("a", "\uFFFF").max(),
+                                DeclaredKeys.range("\uD83D\uDE00", "\uD83D\uDE00")
+                                        .min())
+                        < 0,
+                "strings compare as UTF-8 bytes, where U+FFFF sorts below a supplementary character");
+        assertTrue(
+                DeclaredKeys.ORDER.compare(
+                                DeclaredKeys.range(new byte[] {1}, new byte[] {1})
+                                        .min(),
+                                DeclaredKeys.range(new byte[] {(byte) 0x80}, new byte[] {(byte) 0x80})
+                                        .min())
+                        < 0,
+                "byte arrays compare unsigned");
+        java.util.UUID low = new java.util.UUID(1, -1);
+        java.util.UUID high = new java.util.UUID(-1, 0);
+        assertEquals(DeclaredKeys.Kind.BYTES, DeclaredKeys.range(low, high).kind(), "UUIDs as unsigned bytes");
+        assertEquals(
+                DeclaredKeys.Kind.NUMBER,
+                DeclaredKeys.range(1, new java.math.BigDecimal("1.5")).kind());
+        assertEquals(
+                DeclaredKeys.Kind.DATE,
+                DeclaredKeys.range(java.time.LocalDate.of(2026, 1, 1), java.time.LocalDate.of(2026, 2, 1))
+                        .kind());
+        IllegalArgumentException inverted = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> DeclaredKeys.range(9, 3));
+        assertTrue(inverted.getMessage().contains("min is above its max"), inverted.getMessage());
+        IllegalArgumentException mixed = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> DeclaredKeys.range(1, "2"));
+        assertTrue(mixed.getMessage().contains("of one kind"), mixed.getMessage());
+        IllegalArgumentException floating = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> DeclaredKeys.range(1.0, 2.0));
+        assertTrue(floating.getMessage().contains("java.lang.Double"), floating.getMessage());
+    }
+
+    private static List<Integer> list(int[] positions) {
+        List<Integer> out = new ArrayList<>();
+        for (int p : positions) {
+            out.add(p);
+        }
+        return out;
     }
 
     @Test
@@ -197,7 +298,7 @@ class TableCatalogTest {
         for (int p = 0; p < objs.size(); p++) {
             names.add(String.format(java.util.Locale.ROOT, "table/part-%07d.pq", p)); // 21 characters
         }
-        TableCatalog c = TableCatalog.empty(1, names);
+        TableCatalog c = TableCatalog.empty(1, names, Map.of());
         List<TableCatalog.Loaded> loaded = new ArrayList<>();
         for (int p = 0; p < objs.size(); p++) {
             Obj o = objs.get(p);
