@@ -31,8 +31,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * metadata cache ahead of lookups.
  *
  * Catalog: an immutable snapshot swapped atomically. A lookup takes the snapshot, opens the objects it names as
- * candidates, those without a summary, and every object whose store policy revalidates (IMMUTABLE objects are
- * pruned without being opened), and hands back the summaries of versions it read that differ;
+ * candidates, those without a summary (unless a key range declared for them rules the key out), and every object
+ * whose store policy revalidates (IMMUTABLE objects are pruned without being opened), and hands back the summaries
+ * of versions it read that differ;
  * refresh() relists and keeps the summaries whose ETag and size still match, so it costs one listing, not a read
  * per object. A summary read under an older listing is dropped, not applied.
  *
