@@ -11,8 +11,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
 import org.jspecify.annotations.Nullable;
@@ -35,9 +37,10 @@ import org.jspecify.annotations.Nullable;
  *   projectedPages   round 4: projected pages holding matching rows that the prefetch did not cover
  *   assemble         the rows, in table order
  *
- * Pages are decompressed on the calling thread, into the page cache when it has room, and read by row in place;
- * the executor only runs reads and the parsing of metadata. Pages taken from the cache are retained by the call
- * and released when it ends, after every value was copied into a Java object.
+ * Pages are decompressed into the page cache when it has room, and read by row in place: by the round's task that
+ * read the page when its dictionary is at hand (so decoding overlaps the round's slowest read), else on the calling
+ * thread after the round. Pages taken from the cache are retained by the call and released when it ends, after
+ * every value was copied into a Java object.
  * Not thread-safe: one instance serves one call on one thread (its rounds' tasks write only concurrent maps).
  * Over 500 lines because the rounds share the call's state; splitting them would pass that state around instead.
  */
@@ -72,7 +75,8 @@ final class Lookup {
     private final Map<ObjectVersion, FileMeta> byVersion = new HashMap<>();
     private final Map<MetaKey.Chunk, ChunkPages> chunks = new ConcurrentHashMap<>();
     private final Map<PageRef, PageRows> pages = new ConcurrentHashMap<>();
-    private final List<PageCache.Entry> held = new ArrayList<>(); // retained by this call, released when it ends
+    // retained by this call, released when it ends; a round's tasks add the pages they open
+    private final Queue<PageCache.Entry> held = new ConcurrentLinkedQueue<>();
     private final Map<MetaKey.Dictionary, PageDecoder.Dict> dicts = new ConcurrentHashMap<>();
     private final Map<MetaKey.Bloom, KeyBloom> blooms = new ConcurrentHashMap<>();
     private final List<Task> tasks = new ArrayList<>();
@@ -170,7 +174,7 @@ final class Lookup {
             return assemble(); // every value is a Java object by now: nothing of a cached page escapes the call
         } finally {
             for (PageCache.Entry e : held) {
-                e.release();
+                cache.release(e);
             }
             held.clear();
         }
@@ -510,7 +514,11 @@ final class Lookup {
         metadata.put(ref, dict);
     }
 
-    /** Reads the bytes of every wanted page not yet at hand, and their dictionaries, in one round; opens them. */
+    /**
+     * Reads the bytes of every wanted page not yet at hand, and their dictionaries, in one round, and opens them: a
+     * page whose dictionary is at hand (or that has none) is decompressed by the task that read it, so that decoding
+     * overlaps the round's slowest read; the others after the round, once their dictionaries are read too.
+     */
     private void fetchPages(Set<PageRef> wanted) {
         List<PageRef> reads = new ArrayList<>();
         for (PageRef ref : wanted) {
@@ -524,12 +532,10 @@ final class Lookup {
         if (reads.isEmpty()) {
             return;
         }
-        Map<MetaKey.Dictionary, Function<ReadRound, byte[]>> dictReads = new LinkedHashMap<>();
-        List<Function<ReadRound, byte[]>> work = new ArrayList<>();
+        Map<MetaKey.Dictionary, Function<ReadRound, byte @Nullable []>> dictReads = new LinkedHashMap<>();
         for (PageRef ref : reads) {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
             ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
-            work.add(r -> r.read(m.object, m.version, c.offset[ref.page()], c.size[ref.page()]));
             MetaKey.Dictionary d = new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk());
             if (c.dictionaryOffset >= 0 && !dicts.containsKey(d) && !dictReads.containsKey(d)) {
                 PageDecoder.Dict cached = cached(d);
@@ -540,35 +546,66 @@ final class Lookup {
                 }
             }
         }
+        List<Function<ReadRound, byte @Nullable []>> work = new ArrayList<>();
+        for (PageRef ref : reads) {
+            FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
+            ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
+            boolean openNow = c.dictionaryOffset < 0 || dicts.containsKey(dictionaryOf(ref));
+            work.add(r -> {
+                byte[] bytes = r.read(m.object, m.version, c.offset[ref.page()], c.size[ref.page()]);
+                if (!openNow) {
+                    return bytes;
+                }
+                open(ref, m, c, bytes);
+                return null;
+            });
+        }
         List<MetaKey.Dictionary> dictRefs = new ArrayList<>(dictReads.keySet());
         work.addAll(dictReads.values());
-        List<byte[]> bytes = round(work);
+        List<byte @Nullable []> bytes = round(work);
         for (int i = 0; i < dictRefs.size(); i++) {
             MetaKey.Dictionary d = dictRefs.get(i);
             FileMeta m = Objects.requireNonNull(byVersion.get(d.version()));
             ChunkPages c = chunkOf(d.version(), d.rowGroup(), d.chunk());
-            PageDecoder.Dict dict = table.loader.dictionary(m, m.leaf(d.chunk()), c, bytes.get(reads.size() + i));
+            PageDecoder.Dict dict = table.loader.dictionary(
+                    m, m.leaf(d.chunk()), c, Objects.requireNonNull(bytes.get(reads.size() + i)));
             counters.metadataLoads.increment();
             keep(d, dict);
         }
         for (int i = 0; i < reads.size(); i++) {
-            PageRef ref = reads.get(i);
-            FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
-            ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
-            PageDecoder.Dict dict = dicts.get(new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk()));
-            RawPage raw = PageDecoder.open(
-                    m.object,
-                    m.leaf(ref.chunk()),
-                    c.codec,
-                    bytes.get(i),
-                    c.firstRow[ref.page()],
-                    c.rowsOf(ref.page()),
-                    table.limits);
-            PageCache.Entry e = cache.fill(ref, raw, dict);
-            held.add(e);
-            counters.pagesDecompressed.increment();
-            pages.put(ref, e.rows);
+            byte[] read = bytes.get(i);
+            if (read != null) { // its dictionary was read in this round
+                PageRef ref = reads.get(i);
+                open(ref, Objects.requireNonNull(byVersion.get(ref.version())), chunkOf(ref), read);
+            }
         }
+    }
+
+    /**
+     * Decompresses a page this call read, into the page cache when it has room, and keeps it for the call; runs on
+     * the calling thread or in a round's task (every structure it writes is concurrent).
+     */
+    private void open(PageRef ref, FileMeta m, ChunkPages c, byte[] bytes) {
+        RawPage raw = PageDecoder.open(
+                m.object,
+                m.leaf(ref.chunk()),
+                c.codec,
+                bytes,
+                c.firstRow[ref.page()],
+                c.rowsOf(ref.page()),
+                table.limits);
+        PageCache.Entry e = cache.fill(ref, raw, dicts.get(dictionaryOf(ref)));
+        held.add(e);
+        counters.pagesDecompressed.increment();
+        pages.put(ref, e.rows);
+    }
+
+    private static MetaKey.Dictionary dictionaryOf(PageRef ref) {
+        return new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk());
+    }
+
+    private ChunkPages chunkOf(PageRef ref) {
+        return chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
     }
 
     /** Whether a page is read already, by this call or into the page cache (then taken from it). */

@@ -70,9 +70,11 @@ public record LookupStats(
      * @param heapBytes heap bytes of the pages' small tables (and of pages of encodings read whole)
      * @param declined pages read on the heap for one call because no block could be had (cache full of pages being
      *     read, fragmented, too small, or off)
+     * @param inUse pages that lookups in flight hold now, cached or read for the call alone: 0 whenever no lookup
+     *     runs, failed ones included
      */
     public record PageCacheStats(
-            long pages, long rows, long offHeapBytes, long reservedBytes, long heapBytes, long declined) {
+            long pages, long rows, long offHeapBytes, long reservedBytes, long heapBytes, long declined, long inUse) {
         /** Off-heap bytes per cached row, or 0 when none is cached. */
         public double offHeapBytesPerRow() {
             return rows == 0 ? 0 : (double) offHeapBytes / rows;

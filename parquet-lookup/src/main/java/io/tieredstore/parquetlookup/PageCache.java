@@ -83,6 +83,7 @@ final class PageCache {
     private final LongAdder rows = new LongAdder();
     private final LongAdder heapBytes = new LongAdder();
     private final LongAdder declined = new LongAdder();
+    private final LongAdder inUse = new LongAdder(); // references given to calls (acquire, fill), not yet released
 
     /** A cache of at most {@code maxBytes} (0: none; pages are then read from the heap, per call). */
     PageCache(long maxBytes) {
@@ -112,7 +113,17 @@ final class PageCache {
             return null;
         }
         Entry e = c.getIfPresent(ref);
-        return e != null && e.retain() ? e : null;
+        if (e == null || !e.retain()) {
+            return null;
+        }
+        inUse.increment();
+        return e;
+    }
+
+    /** Drops the caller's reference to {@code e}, taken by {@link #acquire} or {@link #fill}. */
+    void release(Entry e) {
+        e.release();
+        inUse.decrement();
     }
 
     /**
@@ -123,13 +134,13 @@ final class PageCache {
         PageMemory m = memory;
         Cache<Lookup.PageRef, Entry> c = index;
         if (m == null || c == null) {
-            return new Entry(page.rows(dict), null, null);
+            return given(new Entry(page.rows(dict), null, null));
         }
         int need = Math.max(1, page.bodyBytes());
         PageMemory.Block block = need <= m.maxBlock() ? block(m, c, need) : null;
         if (block == null) {
             declined.increment();
-            return new Entry(page.rows(dict), null, null);
+            return given(new Entry(page.rows(dict), null, null));
         }
         PageRows view;
         try {
@@ -150,6 +161,11 @@ final class PageCache {
         } else {
             e.release(); // another call cached it first: this one stays the caller's alone
         }
+        return given(e);
+    }
+
+    private Entry given(Entry e) {
+        inUse.increment();
         return e;
     }
 
@@ -189,7 +205,7 @@ final class PageCache {
     /** A snapshot of what the cache holds. */
     LookupStats.PageCacheStats stats() {
         return new LookupStats.PageCacheStats(
-                pages(), rows(), offHeapBytes(), reservedBytes(), heapBytes(), declined());
+                pages(), rows(), offHeapBytes(), reservedBytes(), heapBytes(), declined(), inUse.sum());
     }
 
     /** Drops every page; blocks still being read are freed when released. */

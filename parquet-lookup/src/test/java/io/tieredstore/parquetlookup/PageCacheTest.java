@@ -7,6 +7,8 @@ import io.tieredstore.core.ConsistencyPolicy;
 import io.tieredstore.core.MapTier;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.s3.S3Origin;
+import io.tieredstore.testfixtures.FaultPlan;
+import io.tieredstore.testfixtures.FaultRule;
 import io.tieredstore.testfixtures.S3Extension;
 import io.tieredstore.testfixtures.S3Fixture;
 import io.tieredstore.testfixtures.parquet.ParquetTable;
@@ -20,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The off-heap cache of decompressed pages through the public API: hot lookups decompress nothing, the stats say
@@ -71,7 +74,7 @@ class PageCacheTest {
             LookupStats after = lookup.stats();
             assertEquals(1 + COLUMNS.size(), after.pagesDecompressed() - before.pagesDecompressed(), after.toString());
             assertEquals(0, after.pageCacheHits(), after.toString());
-            assertEquals(new LookupStats.PageCacheStats(0, 0, 0, 0, 0, 0), after.pageCache());
+            assertEquals(new LookupStats.PageCacheStats(0, 0, 0, 0, 0, 0, 0), after.pageCache());
         }
     }
 
@@ -113,7 +116,41 @@ class PageCacheTest {
             assertTrue(stats.pagesDecompressed() > stats.pageCache().pages(), "and others went: " + stats);
             // every call has released what it read: what is given out is exactly what the cache holds
             assertTrue(stats.pageCache().offHeapBytes() <= bound, stats.toString());
+            assertEquals(0, stats.pageCache().inUse(), stats.toString());
         }
+    }
+
+    /**
+     * A lookup whose round fails (connection resets beyond the SDK's retries) releases every page it held, also
+     * the pages its round's tasks decompressed before another read of the round failed: none stays in use.
+     */
+    @Test
+    void aLookupWhoseRoundFailsReleasesThePagesItsTasksOpened(S3Fixture s3) throws IOException {
+        ParquetTable t = table(24, 8_000).build();
+        String object = upload(s3, t, "cache/failing.parquet");
+        Random random = new Random(24);
+        int failedAfterDecompressing = 0;
+        for (int i = 0; i < 40 && failedAfterDecompressing < 3; i++) {
+            s3.faults(FaultPlan.none());
+            try (TieredStore store = store(s3);
+                    ParquetLookup lookup = base(store, s3, object).build()) {
+                Object warm = t.key(random.nextInt((int) t.rows()));
+                assertEquals(expected(t, object, warm), lookup.get(warm).rows()); // metadata at hand: pages next
+                s3.faults(FaultPlan.builder().seed(i).reset(FaultRule.rate(0.7)).build());
+                long decompressed = lookup.stats().pagesDecompressed();
+                Object key = t.key(random.nextInt((int) t.rows()));
+                try {
+                    assertEquals(expected(t, object, key), lookup.get(key).rows());
+                } catch (SdkException e) {
+                    if (lookup.stats().pagesDecompressed() > decompressed) {
+                        failedAfterDecompressing++;
+                    }
+                }
+                assertEquals(
+                        0, lookup.stats().pageCache().inUse(), lookup.stats().toString());
+            }
+        }
+        assertTrue(failedAfterDecompressing > 0, "some failed lookup had decompressed pages before it failed");
     }
 
     private static ParquetTable.Builder table(long seed, long rows) {
