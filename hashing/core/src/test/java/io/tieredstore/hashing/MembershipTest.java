@@ -53,26 +53,24 @@ final class MembershipTest {
     @Test
     void aStaticMembershipTellsEveryListenerEachNewViewInEpochOrder() {
         StaticMembership m = StaticMembership.of(A, B);
-        {
-            assertEquals(1, m.view().epoch());
-            List<MembershipView> heard = new ArrayList<>();
-            List<MembershipView> heardToo = new ArrayList<>();
-            Membership.Subscription failing = m.subscribe(v -> {
-                throw new IllegalStateException("a broken listener");
-            });
-            Membership.Subscription s = m.subscribe(heard::add);
-            m.subscribe(heardToo::add);
-            MembershipView two = m.set(List.of(A, B, C));
-            assertEquals(2, two.epoch());
-            s.close();
-            failing.close();
-            MembershipView three = m.set(List.of(B, C));
-            assertEquals(List.of(two), heard, "a closed subscription hears nothing more");
-            assertEquals(List.of(two, three), heardToo, "a listener that throws does not stop the others");
-            assertEquals(three, m.view());
-            m.close();
-            assertThrows(IllegalStateException.class, () -> m.set(List.of(A)));
-            assertEquals(2, heardToo.size(), "nothing is heard after close");
-        }
+        assertEquals(1, m.view().epoch());
+        List<MembershipView> heard = new ArrayList<>();
+        List<MembershipView> heardToo = new ArrayList<>();
+        Membership.Subscription failing = m.subscribe(v -> {
+            throw new IllegalStateException("a broken listener");
+        });
+        Membership.Subscription s = m.subscribe(heard::add);
+        m.subscribe(heardToo::add);
+        MembershipView two = m.set(List.of(A, B, C));
+        assertEquals(2, two.epoch());
+        s.close();
+        failing.close();
+        MembershipView three = m.set(List.of(B, C));
+        assertEquals(List.of(two), heard, "a closed subscription hears nothing more");
+        assertEquals(List.of(two, three), heardToo, "a listener that throws does not stop the others");
+        assertEquals(three, m.view());
+        m.close();
+        assertThrows(IllegalStateException.class, () -> m.set(List.of(A)));
+        assertEquals(2, heardToo.size(), "nothing is heard after close");
     }
 }
