@@ -532,7 +532,7 @@ final class Lookup {
         if (reads.isEmpty()) {
             return;
         }
-        Map<MetaKey.Dictionary, Function<ReadRound, byte @Nullable []>> dictReads = new LinkedHashMap<>();
+        Map<MetaKey.Dictionary, Function<ReadRound, byte[]>> dictReads = new LinkedHashMap<>();
         for (PageRef ref : reads) {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
             ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
@@ -546,37 +546,34 @@ final class Lookup {
                 }
             }
         }
-        List<Function<ReadRound, byte @Nullable []>> work = new ArrayList<>();
+        List<Function<ReadRound, byte[]>> work = new ArrayList<>();
         for (PageRef ref : reads) {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
             ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
             boolean openNow = c.dictionaryOffset < 0 || dicts.containsKey(dictionaryOf(ref));
             work.add(r -> {
                 byte[] bytes = r.read(m.object, m.version, c.offset[ref.page()], c.size[ref.page()]);
-                if (!openNow) {
-                    return bytes;
+                if (openNow) {
+                    open(ref, m, c, bytes);
                 }
-                open(ref, m, c, bytes);
-                return null;
+                return bytes;
             });
         }
         List<MetaKey.Dictionary> dictRefs = new ArrayList<>(dictReads.keySet());
         work.addAll(dictReads.values());
-        List<byte @Nullable []> bytes = round(work);
+        List<byte[]> bytes = round(work);
         for (int i = 0; i < dictRefs.size(); i++) {
             MetaKey.Dictionary d = dictRefs.get(i);
             FileMeta m = Objects.requireNonNull(byVersion.get(d.version()));
             ChunkPages c = chunkOf(d.version(), d.rowGroup(), d.chunk());
-            PageDecoder.Dict dict = table.loader.dictionary(
-                    m, m.leaf(d.chunk()), c, Objects.requireNonNull(bytes.get(reads.size() + i)));
+            PageDecoder.Dict dict = table.loader.dictionary(m, m.leaf(d.chunk()), c, bytes.get(reads.size() + i));
             counters.metadataLoads.increment();
             keep(d, dict);
         }
         for (int i = 0; i < reads.size(); i++) {
-            byte[] read = bytes.get(i);
-            if (read != null) { // its dictionary was read in this round
-                PageRef ref = reads.get(i);
-                open(ref, Objects.requireNonNull(byVersion.get(ref.version())), chunkOf(ref), read);
+            PageRef ref = reads.get(i);
+            if (!pages.containsKey(ref)) { // not opened by its task: its dictionary was read in this round
+                open(ref, Objects.requireNonNull(byVersion.get(ref.version())), chunkOf(ref), bytes.get(i));
             }
         }
     }
