@@ -533,10 +533,11 @@ final class Lookup {
             return;
         }
         Map<MetaKey.Dictionary, Function<ReadRound, byte[]>> dictReads = new LinkedHashMap<>();
+        List<Function<ReadRound, byte[]>> work = new ArrayList<>();
         for (PageRef ref : reads) {
             FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
-            ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
-            MetaKey.Dictionary d = new MetaKey.Dictionary(ref.version(), ref.rowGroup(), ref.chunk());
+            ChunkPages c = chunkOf(ref);
+            MetaKey.Dictionary d = dictionaryOf(ref);
             if (c.dictionaryOffset >= 0 && !dicts.containsKey(d) && !dictReads.containsKey(d)) {
                 PageDecoder.Dict cached = cached(d);
                 if (cached != null) {
@@ -545,12 +546,7 @@ final class Lookup {
                     dictReads.put(d, r -> table.loader.dictionaryBytes(r, m, c));
                 }
             }
-        }
-        List<Function<ReadRound, byte[]>> work = new ArrayList<>();
-        for (PageRef ref : reads) {
-            FileMeta m = Objects.requireNonNull(byVersion.get(ref.version()));
-            ChunkPages c = chunkOf(ref.version(), ref.rowGroup(), ref.chunk());
-            boolean openNow = c.dictionaryOffset < 0 || dicts.containsKey(dictionaryOf(ref));
+            boolean openNow = c.dictionaryOffset < 0 || dicts.containsKey(d);
             work.add(r -> {
                 byte[] bytes = r.read(m.object, m.version, c.offset[ref.page()], c.size[ref.page()]);
                 if (openNow) {

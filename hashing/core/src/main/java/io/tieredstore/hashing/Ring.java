@@ -36,7 +36,7 @@ final class Ring implements Placement {
         if (total > 1 << 26) {
             throw new IllegalArgumentException("the ring would have " + total + " points, more than 2^26");
         }
-        long[] packed = new long[(int) total]; // sorted by point, then member: built apart, then split
+        int[] memberOf = new int[(int) total]; // of each point, in the order built
         long[] pointOf = new long[(int) total];
         Integer[] order = new Integer[(int) total];
         int at = 0;
@@ -44,20 +44,20 @@ final class Ring implements Placement {
             long h = Hash64.of(members[i].id());
             for (int j = 0; j < count[i]; j++) {
                 pointOf[at] = Hash64.mix(h + j * GOLDEN);
-                packed[at] = i;
+                memberOf[at] = i;
                 order[at] = at;
                 at++;
             }
         }
         Arrays.sort(order, (a, b) -> {
             int c = Long.compare(pointOf[a], pointOf[b]);
-            return c != 0 ? c : Long.compare(packed[a], packed[b]);
+            return c != 0 ? c : Integer.compare(memberOf[a], memberOf[b]);
         });
         this.points = new long[order.length];
         this.ownerOf = new int[order.length];
         for (int p = 0; p < order.length; p++) {
             points[p] = pointOf[order[p]];
-            ownerOf[p] = (int) packed[order[p]];
+            ownerOf[p] = memberOf[order[p]];
         }
     }
 
