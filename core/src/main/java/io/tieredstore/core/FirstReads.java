@@ -102,7 +102,8 @@ final class FirstReads {
         long size = version.length();
         long first = Math.min(range.start(size), Math.max(0, size - 1));
         long page = first / pageSize;
-        return size == 0 || chain.holds(PageKey.of(version, page), (int) Math.min(pageSize, size - page * pageSize));
+        return size == 0
+                || chain.holds(version, PageKey.of(version, page), (int) Math.min(pageSize, size - page * pageSize));
     }
 
     /** Reads {@code wide} whole, or joins such a read in flight (under STRICT, one that started after us). */

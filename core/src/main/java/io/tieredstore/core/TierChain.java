@@ -13,13 +13,27 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Faults: every call into a tier goes through here, and any exception a tier throws becomes a miss (or a
  * skipped write or invalidation), counted by tier and cause; nothing a tier throws reaches a caller.
+ *
+ * <p>Peers: a {@link RemoteTier}, if any, is the last tier. It is read by version; it is never offered fetched
+ * pages, never invalidated, and never probed by {@link #peek}; a {@linkplain #read local-only read} (how an
+ * instance serves another's request) skips it, so a request never travels more than one hop. A hit in it is
+ * copied into the first local tier only, if it keeps local copies: the pages an instance owns stay on its disk,
+ * and the cluster's capacity is the sum of its members'.
  */
 final class TierChain implements AutoCloseable {
     private final List<Tier> tiers;
+    private final @Nullable RemoteTier remote;
+    private final int locals;
     private final StoreCounters counters;
 
-    TierChain(List<Tier> tiers) {
-        this.tiers = List.copyOf(tiers);
+    TierChain(List<Tier> tiers, @Nullable RemoteTier remote) {
+        List<Tier> all = new ArrayList<>(tiers);
+        if (remote != null) {
+            all.add(remote);
+        }
+        this.tiers = List.copyOf(all);
+        this.remote = remote;
+        this.locals = tiers.size();
         List<String> names = new ArrayList<>();
         for (Tier t : this.tiers) {
             names.add(t.name());
@@ -45,25 +59,28 @@ final class TierChain implements AutoCloseable {
     }
 
     /**
-     * Reads {@code target.remaining()} bytes of the page from {@code from} out of the first tier that has the
-     * page, copying the whole page ({@code pageLength} bytes) up into the faster tiers when the hit is in a
-     * slower one; false (target untouched) if no tier has it.
+     * Reads {@code target.remaining()} bytes of page {@code key} of {@code version} from {@code from} out of the
+     * first tier that has the page, copying the whole page ({@code pageLength} bytes) up into the faster tiers
+     * when the hit is in a slower one; false (target untouched) if no tier has it. A local-only read does not ask
+     * the remote tier.
      */
-    boolean read(PageKey key, int pageLength, int from, ByteBuffer target) {
-        if (tiers.isEmpty()) {
+    boolean read(ObjectVersion version, PageKey key, int pageLength, int from, ByteBuffer target, boolean localOnly) {
+        int asked = localOnly ? locals : tiers.size();
+        if (asked == 0) {
             return false;
         }
-        if (readTier(0, key, from, target)) {
+        if (readTier(0, version, key, from, target)) {
             return true;
         }
-        if (tiers.size() == 1) {
+        if (asked == 1) {
             return false;
         }
         ByteBuffer page = ByteBuffer.allocate(pageLength); // one for every slower tier: a miss leaves it untouched
-        for (int i = 1; i < tiers.size(); i++) {
-            if (readTier(i, key, 0, page)) {
+        for (int i = 1; i < asked; i++) {
+            if (readTier(i, version, key, 0, page)) {
                 page.clear();
-                for (int j = 0; j < i; j++) {
+                int upTo = i < locals ? i : remoteCopies();
+                for (int j = 0; j < upTo; j++) {
                     write(j, key, page.duplicate());
                 }
                 target.put(target.position(), page, from, target.remaining());
@@ -74,6 +91,18 @@ final class TierChain implements AutoCloseable {
         return false;
     }
 
+    /** How many local tiers a remote hit is copied into: the first, if the remote tier keeps local copies. */
+    private int remoteCopies() {
+        RemoteTier r = remote;
+        return r != null && locals > 0 && r.keepsLocalCopies() ? 1 : 0;
+    }
+
+    /** The remote tier, if the store has one. */
+    @Nullable
+    RemoteTier remote() {
+        return remote;
+    }
+
     /**
      * The whole page from the first tier that has it, or null; counts nothing and copies nothing up. The caller has
      * just counted its miss of this page, and the fault of any tier that threw then, so a tier that throws now is
@@ -82,7 +111,7 @@ final class TierChain implements AutoCloseable {
     @Nullable
     ByteBuffer peek(PageKey key, int pageLength) {
         ByteBuffer probe = ByteBuffer.allocate(1); // the page's first byte: no page-sized buffer for a miss
-        for (Tier tier : tiers) {
+        for (Tier tier : tiers.subList(0, locals)) {
             try {
                 if (pageLength > 0 && tier.read(key, 0, probe.clear())) {
                     ByteBuffer page = ByteBuffer.allocate(pageLength);
@@ -98,31 +127,42 @@ final class TierChain implements AutoCloseable {
         return null;
     }
 
-    /** Whether a tier holds the page, asked quietly (one byte, nothing counted), as {@link #peek} does. */
-    boolean holds(PageKey key, int pageLength) {
+    /**
+     * Whether a local tier holds the page, or the remote tier would ask another instance for it; asked quietly
+     * (one byte, nothing counted, no I/O for the remote tier), as {@link #peek} does.
+     */
+    boolean holds(ObjectVersion version, PageKey key, int pageLength) {
+        if (pageLength <= 0) {
+            return false;
+        }
         ByteBuffer probe = ByteBuffer.allocate(1);
-        for (Tier tier : tiers) {
+        for (Tier tier : tiers.subList(0, locals)) {
             try {
-                if (pageLength > 0 && tier.read(key, 0, probe.clear())) {
+                if (tier.read(key, 0, probe.clear())) {
                     return true;
                 }
             } catch (RuntimeException e) {
                 // counted by the read that misses it
             }
         }
-        return false;
+        RemoteTier r = remote;
+        try {
+            return r != null && r.routesAway(version, key.index());
+        } catch (RuntimeException e) {
+            return false; // counted by the read that misses it
+        }
     }
 
-    /** Offers a fetched page to every tier. */
+    /** Offers a fetched page to every local tier. */
     void fill(PageKey key, ByteBuffer page) {
-        for (int i = 0; i < tiers.size(); i++) {
+        for (int i = 0; i < locals; i++) {
             write(i, key, page.duplicate());
         }
     }
 
-    /** Drops every page of {@code id} from every tier (best effort). */
+    /** Drops every page of {@code id} from every local tier (best effort). */
     void invalidate(ObjectId id) {
-        for (Tier t : tiers) {
+        for (Tier t : tiers.subList(0, locals)) {
             try {
                 t.invalidate(id);
             } catch (RuntimeException e) {
@@ -135,20 +175,29 @@ final class TierChain implements AutoCloseable {
         return counters.snapshot(tiers);
     }
 
-    /** Closes every tier. */
+    /** Closes the remote tier: the instance leaves its group and stops serving, while its local tiers still read. */
+    void closeRemote() {
+        RemoteTier r = remote;
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    /** Closes every local tier (the remote one is closed first, by {@link #closeRemote}). */
     @Override
     public void close() {
-        for (Tier t : tiers) {
+        for (Tier t : tiers.subList(0, locals)) {
             t.close();
         }
     }
 
-    private boolean readTier(int index, PageKey key, int from, ByteBuffer dst) {
+    private boolean readTier(int index, ObjectVersion version, PageKey key, int from, ByteBuffer dst) {
         Tier tier = tiers.get(index);
+        RemoteTier r = remote;
         int position = dst.position();
         boolean hit;
         try {
-            hit = tier.read(key, from, dst);
+            hit = (index == locals && r != null) ? r.read(version, key.index(), from, dst) : tier.read(key, from, dst);
         } catch (RuntimeException e) {
             counters.fault(tier.name(), e);
             dst.position(position); // a tier that failed part way may have moved it

@@ -46,6 +46,10 @@ public final class TieredStore implements AutoCloseable {
      *
      * Faults: every tier call goes through the chain, which turns any exception into a miss (or a skipped
      * write) and counts it by tier and cause. Only origin exceptions reach callers, as thrown.
+     *
+     * Peers: a remote tier (Builder.peers) is the chain's last tier. It is attached once the store is built,
+     * and serves other instances through readFullyLocal, which skips it: one hop at most. close() closes it
+     * first, so the instance leaves its group while its local tiers can still answer requests in flight.
      */
 
     private static final int UNSET = -1;
@@ -66,7 +70,7 @@ public final class TieredStore implements AutoCloseable {
         this.origin = origin;
         this.pageSize = pageSize;
         this.maxPagesPerFetch = b.maxPagesPerFetch == UNSET ? DEFAULT_MAX_PAGES_PER_FETCH : b.maxPagesPerFetch;
-        this.chain = new TierChain(b.tiers);
+        this.chain = new TierChain(b.tiers, b.peers);
         PrefixPolicies policies =
                 new PrefixPolicies(b.policies, b.defaultPolicy == null ? ConsistencyPolicy.STRICT : b.defaultPolicy);
         this.versions = new VersionCache(
@@ -174,7 +178,7 @@ public final class TieredStore implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
-        readPages(version, offset, n, dst);
+        readPages(version, offset, n, dst, false);
         return n;
     }
 
@@ -182,7 +186,7 @@ public final class TieredStore implements AutoCloseable {
      * Reads {@code n} bytes (at least one, within the object) into {@code dst} and advances it; returns how
      * many of the range's pages no tier had (fetched by this read, or by another read in flight it joined).
      */
-    private int readPages(ObjectVersion version, long offset, int n, ByteBuffer dst) {
+    private int readPages(ObjectVersion version, long offset, int n, ByteBuffer dst, boolean localOnly) {
         int base = dst.position();
         PageSpan span = new PageSpan(version, pageSize, offset, n);
         int[] missing = NO_PIECES;
@@ -191,7 +195,7 @@ public final class TieredStore implements AutoCloseable {
         for (int i = 0; i < span.pages(); i++) {
             PageKey key = span.key(i);
             ByteBuffer target = dst.slice(base + span.at(i), span.length(i));
-            if (!chain.read(key, span.pageLength(i), span.from(i), target)) {
+            if (!chain.read(version, key, span.pageLength(i), span.from(i), target, localOnly)) {
                 if (missingCount == missing.length) {
                     missing = Arrays.copyOf(missing, Math.max(4, missingCount * 2));
                     missingKeys = Arrays.copyOf(missingKeys, missing.length);
@@ -222,7 +226,24 @@ public final class TieredStore implements AutoCloseable {
             throw new IndexOutOfBoundsException(
                     "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
         }
-        return dst.hasRemaining() ? readPages(version, offset, dst.remaining(), dst) : 0;
+        return dst.hasRemaining() ? readPages(version, offset, dst.remaining(), dst, false) : 0;
+    }
+
+    /**
+     * As {@link #readFully}, but asks only this instance's own tiers before the origin, never its peers: how an
+     * instance answers another's request for a page it owns, so that no request travels more than one hop.
+     *
+     * @throws ObjectChangedException if the origin no longer has {@code version} and a page had to be fetched
+     * @throws IndexOutOfBoundsException if the range is not within the object
+     */
+    @CanIgnoreReturnValue
+    public int readFullyLocal(ObjectVersion version, long offset, ByteBuffer dst) {
+        ensureOpen();
+        if (offset < 0 || offset > version.length() - dst.remaining()) {
+            throw new IndexOutOfBoundsException(
+                    "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
+        }
+        return dst.hasRemaining() ? readPages(version, offset, dst.remaining(), dst, true) : 0;
     }
 
     /**
@@ -254,12 +275,16 @@ public final class TieredStore implements AutoCloseable {
         return chain.snapshot();
     }
 
-    /** Closes the store, its own fetch threads and its tiers. */
+    /**
+     * Closes the store: its peer tier first (leaving the group, then answering the requests in flight), then its
+     * own fetch threads and its local tiers.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        chain.closeRemote();
         closed = true;
         fills.close();
         chain.close();
@@ -271,10 +296,10 @@ public final class TieredStore implements AutoCloseable {
         return maxPagesPerFetch;
     }
 
-    /** Whether a tier holds page {@code page} of {@code version} (asked quietly). */
+    /** Whether a tier holds page {@code page} of {@code version}, or a peer would be asked for it (asked quietly). */
     boolean holds(ObjectVersion version, long page) {
         int length = (int) Math.min(pageSize, version.length() - page * pageSize);
-        return length > 0 && chain.holds(PageKey.of(version, page), length);
+        return length > 0 && chain.holds(version, PageKey.of(version, page), length);
     }
 
     /** The reader's bytes {@code [from, to)} of an opening read's body, filling the pages that pass. */
@@ -340,6 +365,7 @@ public final class TieredStore implements AutoCloseable {
     public static final class Builder {
         private @Nullable Origin origin;
         private final List<Tier> tiers = new ArrayList<>();
+        private @Nullable RemoteTier peers;
         private int pageSize = UNSET;
         private int maxPagesPerFetch = UNSET;
         private int maxConcurrentFetches = UNSET;
@@ -367,11 +393,32 @@ public final class TieredStore implements AutoCloseable {
             for (Tier t : tiers) {
                 requireState(!t.name().equals(tier.name()), "a tier named %s was already added", tier.name());
             }
+            requireState(
+                    peers == null || !peers.name().equals(tier.name()),
+                    "a tier named %s was already added",
+                    tier.name());
+            requireArgument(!(tier instanceof RemoteTier), "add a remote tier with peers(), not tier()");
             tiers.add(tier);
             return this;
         }
 
-        /** Page size in bytes (default 1 MiB); every tier must be built for this page size. */
+        /**
+         * The peer tier, asked after every local tier and before the origin (such as {@code PeerTier} of
+         * {@code tieredstore-peers}); the store attaches it once built, so that it serves this store's pages to
+         * its peers, and closes it first.
+         */
+        @CanIgnoreReturnValue
+        public Builder peers(RemoteTier tier) {
+            requireState(peers == null, "peers were already set to %s", peers);
+            Objects.requireNonNull(tier, "tier");
+            for (Tier t : tiers) {
+                requireState(!t.name().equals(tier.name()), "a tier named %s was already added", tier.name());
+            }
+            this.peers = tier;
+            return this;
+        }
+
+        /** Page size in bytes (default {@value #DEFAULT_PAGE_SIZE}); every tier must be built for this page size. */
         @CanIgnoreReturnValue
         public Builder pageSize(int bytes) {
             requireState(pageSize == UNSET, "page size was already set to %s", pageSize);
@@ -380,7 +427,7 @@ public final class TieredStore implements AutoCloseable {
             return this;
         }
 
-        /** Most pages one origin read may fetch (default 8). */
+        /** Most pages one origin read may fetch (default {@value #DEFAULT_MAX_PAGES_PER_FETCH}). */
         @CanIgnoreReturnValue
         public Builder maxPagesPerFetch(int pages) {
             requireState(maxPagesPerFetch == UNSET, "max pages per fetch was already set to %s", maxPagesPerFetch);
@@ -472,9 +519,24 @@ public final class TieredStore implements AutoCloseable {
                     pages,
                     MAX_FETCH_BYTES);
             TierChain.checkPageSize(tiers, page);
-            requireState(!built || tiers.isEmpty(), "this builder's tiers already belong to the store built before");
+            RemoteTier remote = peers;
+            if (remote != null) {
+                TierChain.checkPageSize(List.of(remote), page);
+            }
+            requireState(
+                    !built || (tiers.isEmpty() && remote == null),
+                    "this builder's tiers already belong to the store built before");
             built = true;
-            return new TieredStore(this, Objects.requireNonNull(o), page);
+            TieredStore store = new TieredStore(this, Objects.requireNonNull(o), page);
+            if (remote != null) {
+                try {
+                    remote.attach(store);
+                } catch (RuntimeException e) {
+                    store.close();
+                    throw e;
+                }
+            }
+            return store;
         }
     }
 }
