@@ -1,0 +1,121 @@
+package io.tieredstore.peers;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tieredstore.core.ObjectChangedException;
+import io.tieredstore.core.ObjectId;
+import io.tieredstore.core.ObjectVersion;
+import io.tieredstore.core.TieredStore;
+import io.tieredstore.peers.proto.PageChunk;
+import io.tieredstore.peers.proto.PageRequest;
+import io.tieredstore.peers.proto.PeerPagesGrpc;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The owner's side: answers a page request from the store's local tiers, or fills the page from the origin
+ * with the version the requester named, through {@link TieredStore#readFullyLocal}. That read never asks a
+ * peer, so a request travels one hop at most; and the store's singleflight joins concurrent requests for one
+ * page, from any number of instances, into one origin read.
+ *
+ * <p>Errors: a request that is not for this store (another origin or page size), travelled more than one hop,
+ * or lies outside its object is refused ({@code INVALID_ARGUMENT}, {@code FAILED_PRECONDITION}); a version the
+ * origin no longer has is {@code NOT_FOUND}; any other failure of the origin is {@code ABORTED}; a closed store
+ * is {@code UNAVAILABLE}. The requester treats every one as a miss.
+ */
+final class PageService extends PeerPagesGrpc.PeerPagesImplBase {
+    private final TieredStore store;
+    private final LongSupplier epoch;
+    private final LongAdder served = new LongAdder();
+    private final LongAdder servedBytes = new LongAdder();
+    private final LongAdder refusedHops = new LongAdder();
+    private final LongAdder epochMismatches = new LongAdder();
+
+    PageService(TieredStore store, LongSupplier epoch) {
+        this.store = store;
+        this.epoch = epoch;
+    }
+
+    @Override
+    public void readPage(PageRequest r, StreamObserver<PageChunk> out) {
+        served.increment();
+        if (r.getHop() != 1) {
+            refusedHops.increment();
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("hop " + r.getHop() + ": an owner answers requests of one hop only")
+                    .asRuntimeException());
+            return;
+        }
+        if (!r.getOrigin().equals(store.originId()) || r.getPageSize() != store.pageSize()) {
+            out.onError(Status.FAILED_PRECONDITION
+                    .withDescription("this store reads origin " + store.originId() + " in pages of " + store.pageSize()
+                            + " bytes")
+                    .asRuntimeException());
+            return;
+        }
+        long offset = r.getPageIndex() * (long) r.getPageSize() + r.getOffsetInPage();
+        if (r.getPageIndex() < 0
+                || r.getOffsetInPage() < 0
+                || r.getLength() <= 0
+                || r.getOffsetInPage() + (long) r.getLength() > r.getPageSize()
+                || offset + r.getLength() > r.getObjectLength()) {
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("range outside the page or the object")
+                    .asRuntimeException());
+            return;
+        }
+        if (r.getEpoch() != epoch.getAsLong()) {
+            epochMismatches.increment();
+        }
+        out.onNext(PageChunk.getDefaultInstance()); // taken: the requester's short deadline ends here
+        ObjectVersion version = new ObjectVersion(
+                new ObjectId(r.getOrigin(), r.getBucket(), r.getKey()), r.getVersion(), r.getObjectLength());
+        ByteBuffer bytes = ByteBuffer.allocate(r.getLength());
+        try {
+            store.readFullyLocal(version, offset, bytes);
+        } catch (ObjectChangedException e) {
+            out.onError(Status.NOT_FOUND.withDescription("version changed").asRuntimeException());
+            return;
+        } catch (IllegalStateException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("store closed").asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            out.onError(
+                    Status.ABORTED.withDescription("origin read failed: " + e).asRuntimeException());
+            return;
+        }
+        bytes.flip();
+        int crc = PeerCodec.crc(r, bytes);
+        // The buffer is this call's own and never written again, so chunks may wrap it without a copy.
+        while (bytes.hasRemaining()) {
+            int n = Math.min(PeerCodec.MAX_CHUNK, bytes.remaining());
+            ByteBuffer part = bytes.slice(bytes.position(), n);
+            bytes.position(bytes.position() + n);
+            PageChunk.Builder c = PageChunk.newBuilder().setData(UnsafeByteOperations.unsafeWrap(part));
+            if (!bytes.hasRemaining()) {
+                c.setLast(true).setCrc32C(crc);
+            }
+            out.onNext(c.build());
+        }
+        servedBytes.add(r.getLength());
+        out.onCompleted();
+    }
+
+    long served() {
+        return served.sum();
+    }
+
+    long servedBytes() {
+        return servedBytes.sum();
+    }
+
+    long refusedHops() {
+        return refusedHops.sum();
+    }
+
+    long epochMismatches() {
+        return epochMismatches.sum();
+    }
+}

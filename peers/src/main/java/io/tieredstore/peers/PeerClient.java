@@ -1,0 +1,198 @@
+package io.tieredstore.peers;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tieredstore.core.Ticker;
+import io.tieredstore.peers.proto.PageChunk;
+import io.tieredstore.peers.proto.PageRequest;
+import io.tieredstore.peers.proto.PeerPagesGrpc;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The requester's side of one peer: its channel, breaker, in-flight bound and counters.
+ *
+ * <p>A read sends one request and collects the answer's chunks. Two deadlines: the owner must take the request
+ * (its first, empty chunk) within the short one, or the call is cancelled; the bytes must follow within the
+ * fill deadline, which leaves the owner time to read the origin. A cancelled or failed call ends at once on
+ * both sides. Only once the last chunk's checksum verifies are the bytes copied into the caller's buffer (one
+ * copy), so a failed or corrupt answer leaves it untouched. Every failure is a miss: the store then reads the origin, which is the fallback counted.
+ *
+ * <p>Thread safety: any number of threads may read at once; the channel multiplexes them on one connection.
+ */
+final class PeerClient implements AutoCloseable {
+    /** What became of one request. */
+    enum Outcome {
+        HIT,
+        /** The owner answered no for a reason that is not the peer's fault (the object changed, the origin failed). */
+        DECLINED,
+        DEADLINE,
+        ERROR,
+        CORRUPT,
+        SHED
+    }
+
+    private final String id;
+    private final String address;
+    private final ManagedChannel channel;
+    private final PeerPagesGrpc.PeerPagesBlockingStub stub;
+    private final Breaker breaker;
+    private final Semaphore inFlight;
+    private final long deadlineNanos;
+    private final long fillDeadlineNanos;
+    private final ScheduledExecutorService timers;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
+    private final LongAdder deadlines = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder corrupt = new LongAdder();
+    private final LongAdder shed = new LongAdder();
+
+    PeerClient(String id, String address, PeerTier.Settings settings, Ticker ticker, ScheduledExecutorService timers) {
+        this.id = id;
+        this.address = address;
+        this.channel = NettyChannelBuilder.forTarget(address)
+                .usePlaintext()
+                .maxInboundMessageSize(PeerCodec.MAX_CHUNK + (64 << 10))
+                .build();
+        this.stub = PeerPagesGrpc.newBlockingStub(channel);
+        this.breaker = new Breaker(ticker, settings.breakerBaseNanos(), settings.breakerMaxNanos());
+        this.inFlight = new Semaphore(settings.maxInFlightPerPeer());
+        this.deadlineNanos = settings.deadlineNanos();
+        this.fillDeadlineNanos = settings.fillDeadlineNanos();
+        this.timers = timers;
+        channel.getState(true); // connect now, not on the first read
+    }
+
+    String id() {
+        return id;
+    }
+
+    String address() {
+        return address;
+    }
+
+    Breaker breaker() {
+        return breaker;
+    }
+
+    /** Asks the peer for {@code r}'s range and copies it into {@code dst} on a verified answer. */
+    Outcome read(PageRequest r, ByteBuffer dst) {
+        if (!inFlight.tryAcquire()) {
+            shed.increment();
+            return Outcome.SHED;
+        }
+        try {
+            if (!breaker.tryAcquire()) { // opened, or probed, since placement chose it
+                shed.increment();
+                return Outcome.SHED;
+            }
+            requests.increment();
+            Outcome o = exchange(r, dst);
+            switch (o) {
+                case HIT, DECLINED -> breaker.success();
+                default -> breaker.failure();
+            }
+            return o;
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private Outcome exchange(PageRequest r, ByteBuffer dst) {
+        Context.CancellableContext call = Context.current().withCancellation();
+        AtomicBoolean taken = new AtomicBoolean();
+        AtomicBoolean late = new AtomicBoolean();
+        ScheduledFuture<?> timer = timers.schedule(
+                () -> {
+                    if (!taken.get()) {
+                        late.set(true);
+                        call.cancel(null); // not taken within the deadline: the blocked read below ends now
+                    }
+                },
+                deadlineNanos,
+                TimeUnit.NANOSECONDS);
+        Context previous = call.attach();
+        try {
+            return receive(r, dst, taken);
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.DEADLINE_EXCEEDED || late.get()) {
+                deadlines.increment();
+                return Outcome.DEADLINE;
+            }
+            if (code == Status.Code.NOT_FOUND || code == Status.Code.ABORTED) {
+                return Outcome.DECLINED; // the object changed, or the owner's origin read failed: ask the origin
+            }
+            errors.increment();
+            return Outcome.ERROR;
+        } finally {
+            call.detach(previous);
+            timer.cancel(false);
+            call.cancel(null); // ends the call if it is still open (an answer cut short); a no-op once it completed
+        }
+    }
+
+    private Outcome receive(PageRequest r, ByteBuffer dst, AtomicBoolean taken) {
+        List<ByteString> chunks = new ArrayList<>(1);
+        long received = 0;
+        int crc;
+        Iterator<PageChunk> answer =
+                stub.withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS).readPage(r);
+        while (true) {
+            if (!answer.hasNext()) {
+                errors.increment(); // the stream ended without its last chunk
+                return Outcome.ERROR;
+            }
+            PageChunk c = answer.next();
+            taken.set(true);
+            received += c.getData().size();
+            if (received > r.getLength()) {
+                corrupt.increment();
+                return Outcome.CORRUPT;
+            }
+            chunks.add(c.getData());
+            if (c.getLast()) {
+                crc = c.getCrc32C();
+                break;
+            }
+        }
+        if (received != r.getLength() || PeerCodec.crc(r, chunks) != crc) {
+            corrupt.increment();
+            return Outcome.CORRUPT;
+        }
+        for (ByteString chunk : chunks) {
+            chunk.copyTo(dst);
+        }
+        hits.increment();
+        bytes.add(received);
+        return Outcome.HIT;
+    }
+
+    PeerStats.Peer stats() {
+        long d = deadlines.sum();
+        long e = errors.sum();
+        long c = corrupt.sum();
+        long s = shed.sum();
+        return new PeerStats.Peer(
+                id, address, requests.sum(), hits.sum(), bytes.sum(), d, e, c, s, d + e + c + s, breaker.state());
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+    }
+}
