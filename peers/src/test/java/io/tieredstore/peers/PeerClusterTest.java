@@ -2,14 +2,23 @@ package io.tieredstore.peers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tieredstore.core.ObjectVersion;
 import io.tieredstore.core.TieredStore;
 import io.tieredstore.hashing.Member;
+import io.tieredstore.peers.proto.PageChunk;
+import io.tieredstore.peers.proto.PageRequest;
+import io.tieredstore.peers.proto.PeerPagesGrpc;
 import io.tieredstore.testfixtures.S3Extension;
 import io.tieredstore.testfixtures.S3Fixture;
 import io.tieredstore.testfixtures.S3Operation;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,6 +189,52 @@ class PeerClusterTest {
             assertTrue(dead0.breaker() != PeerStats.Breaker.CLOSED && dead1.breaker() != PeerStats.Breaker.CLOSED);
             long extra = s3.counters().totalResponseBytes() - data.length;
             assertTrue(extra >= 0 && extra <= 2L * Cluster.PAGE, "bytes beyond one read of each page: " + extra);
+        }
+    }
+
+    @Test
+    void anOwnerRefusesARequestOfMoreThanOneHop(S3Fixture s3) {
+        byte[] data = bytes(5, 3 * Cluster.PAGE);
+        s3.foreignWriter().put("hops", data);
+        try (Cluster c = Cluster.of(1, s3.s3(), b -> b.deadline(PATIENT))) {
+            InetSocketAddress at = c.peers.get(0).listenAddress();
+            ManagedChannel channel = NettyChannelBuilder.forAddress(at.getHostString(), at.getPort())
+                    .usePlaintext()
+                    .build();
+            try {
+                ObjectVersion v = c.stores.get(0).open(s3.bucket(), "hops");
+                PageRequest.Builder r = PageRequest.newBuilder()
+                        .setOrigin(v.id().origin())
+                        .setBucket(s3.bucket())
+                        .setKey("hops")
+                        .setVersion(v.version())
+                        .setObjectLength(v.length())
+                        .setPageIndex(1)
+                        .setPageSize(Cluster.PAGE)
+                        .setLength(Cluster.PAGE)
+                        .setEpoch(c.memberships.get(0).view().epoch());
+                PeerPagesGrpc.PeerPagesBlockingStub stub = PeerPagesGrpc.newBlockingStub(channel);
+                StatusRuntimeException refused = assertThrows(
+                        StatusRuntimeException.class,
+                        () -> stub.readPage(r.setHop(2).build()).forEachRemaining(chunk -> {}));
+                assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+                assertEquals(1, c.peers.get(0).stats().refusedHops());
+
+                List<PageChunk> answer = new ArrayList<>();
+                stub.readPage(r.setHop(1).build()).forEachRemaining(answer::add);
+                assertTrue(answer.get(0).getData().isEmpty() && !answer.get(0).getLast()); // taken
+                PageChunk last = answer.get(answer.size() - 1);
+                assertTrue(last.getLast());
+                ByteBuffer got = ByteBuffer.allocate(Cluster.PAGE);
+                answer.forEach(chunk -> chunk.getData().copyTo(got));
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, Cluster.PAGE, 2 * Cluster.PAGE), got.array());
+                PageRequest asked = r.build();
+                assertEquals(PeerCodec.crc(asked, got.flip()), last.getCrc32C());
+                // the same bytes do not verify as another page's
+                assertTrue(PeerCodec.crc(asked.toBuilder().setPageIndex(0).build(), got) != last.getCrc32C());
+            } finally {
+                channel.shutdownNow();
+            }
         }
     }
 
