@@ -29,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -94,7 +93,6 @@ public final class PeerTier implements RemoteTier {
     private final boolean keepLocalCopies;
     private final int serverThreads;
     private final Map<String, PeerClient> clients = new ConcurrentHashMap<>();
-    private final LongAdder selfOwned = new LongAdder();
     private final ScheduledExecutorService timers =
             Executors.newSingleThreadScheduledExecutor(new DaemonThreads("tieredstore-peer-deadlines"));
     private volatile Route route;
@@ -114,9 +112,8 @@ public final class PeerTier implements RemoteTier {
             long breakerBaseNanos,
             long breakerMaxNanos) {}
 
-    /** The current placement and what it was built from. */
-    private record Route(
-            MembershipView view, @Nullable Placement placement, List<PeerClient> suspects, long rebuildAt) {}
+    /** The placement, the view it was built from, and when an open breaker next ends (Long.MAX_VALUE: none). */
+    private record Route(MembershipView view, @Nullable Placement placement, long rebuildAt) {}
 
     private PeerTier(Builder b, Membership membership, String selfId, InetSocketAddress listen) {
         this.settings = new Settings(
@@ -262,7 +259,6 @@ public final class PeerTier implements RemoteTier {
         }
         Member owner = p.owner(Placement.key(placementName(version), index / pagesPerGroup));
         if (owner.id().equals(selfId)) {
-            selfOwned.increment();
             return null;
         }
         return clients.computeIfAbsent(owner.id(), id -> new PeerClient(id, owner.address(), settings, ticker, timers));
@@ -318,13 +314,11 @@ public final class PeerTier implements RemoteTier {
     /** Placement over the view's serving members, less those whose breakers are open. */
     private Route buildRoute(MembershipView view) {
         List<Member> members = new ArrayList<>(view.members().size());
-        List<PeerClient> suspects = new ArrayList<>();
         long rebuildAt = Long.MAX_VALUE;
         long now = ticker.read();
         for (Member m : view.members()) {
             PeerClient c = clients.get(m.id());
             if (c != null && m.state() == Member.State.SERVING && !c.breaker().routable()) {
-                suspects.add(c);
                 long at = c.breaker().reopensAt();
                 rebuildAt = rebuildAt == Long.MAX_VALUE || at - rebuildAt < 0 ? at : rebuildAt;
                 members.add(m.withState(Member.State.NOT_READY));
@@ -337,7 +331,7 @@ public final class PeerTier implements RemoteTier {
         }
         MembershipView routed = new MembershipView(view.epoch(), members);
         Placement p = routed.serving().isEmpty() ? null : Placement.rendezvous(routed);
-        return new Route(view, p, List.copyOf(suspects), rebuildAt);
+        return new Route(view, p, rebuildAt);
     }
 
     /** What this tier did: per peer asked, and as an owner asked by others. */
