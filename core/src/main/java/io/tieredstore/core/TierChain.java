@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class TierChain implements AutoCloseable {
     private final List<Tier> tiers;
+    private final List<Tier> localTiers;
     private final @Nullable RemoteTier remote;
     private final int locals;
     private final StoreCounters counters;
@@ -32,6 +33,7 @@ final class TierChain implements AutoCloseable {
             all.add(remote);
         }
         this.tiers = List.copyOf(all);
+        this.localTiers = List.copyOf(tiers);
         this.remote = remote;
         this.locals = tiers.size();
         List<String> names = new ArrayList<>();
@@ -97,12 +99,6 @@ final class TierChain implements AutoCloseable {
         return r != null && locals > 0 && r.keepsLocalCopies() ? 1 : 0;
     }
 
-    /** The remote tier, if the store has one. */
-    @Nullable
-    RemoteTier remote() {
-        return remote;
-    }
-
     /**
      * The whole page from the first tier that has it, or null; counts nothing and copies nothing up. The caller has
      * just counted its miss of this page, and the fault of any tier that threw then, so a tier that throws now is
@@ -111,7 +107,7 @@ final class TierChain implements AutoCloseable {
     @Nullable
     ByteBuffer peek(PageKey key, int pageLength) {
         ByteBuffer probe = ByteBuffer.allocate(1); // the page's first byte: no page-sized buffer for a miss
-        for (Tier tier : tiers.subList(0, locals)) {
+        for (Tier tier : localTiers) {
             try {
                 if (pageLength > 0 && tier.read(key, 0, probe.clear())) {
                     ByteBuffer page = ByteBuffer.allocate(pageLength);
@@ -136,7 +132,7 @@ final class TierChain implements AutoCloseable {
             return false;
         }
         ByteBuffer probe = ByteBuffer.allocate(1);
-        for (Tier tier : tiers.subList(0, locals)) {
+        for (Tier tier : localTiers) {
             try {
                 if (tier.read(key, 0, probe.clear())) {
                     return true;
@@ -162,7 +158,7 @@ final class TierChain implements AutoCloseable {
 
     /** Drops every page of {@code id} from every local tier (best effort). */
     void invalidate(ObjectId id) {
-        for (Tier t : tiers.subList(0, locals)) {
+        for (Tier t : localTiers) {
             try {
                 t.invalidate(id);
             } catch (RuntimeException e) {
@@ -186,7 +182,7 @@ final class TierChain implements AutoCloseable {
     /** Closes every local tier (the remote one is closed first, by {@link #closeRemote}). */
     @Override
     public void close() {
-        for (Tier t : tiers.subList(0, locals)) {
+        for (Tier t : localTiers) {
             t.close();
         }
     }

@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -274,25 +275,19 @@ public final class PeerTier implements RemoteTier {
             if (view.epoch() <= route.view().epoch()) {
                 return; // heard already, or read before a listener heard a later one
             }
+            Map<String, Member> byId = new HashMap<>();
             for (Member m : view.members()) {
-                PeerClient c = clients.get(m.id());
-                if (c != null && !c.address().equals(m.address())) {
-                    clients.remove(m.id(), c);
-                    c.close(); // it moved: a new channel to the new address on the next read
-                }
+                byId.put(m.id(), m);
             }
-            List<String> gone = new ArrayList<>();
-            for (String id : clients.keySet()) {
-                if (view.members().stream().noneMatch(m -> m.id().equals(id))) {
-                    gone.add(id);
-                }
-            }
-            for (String id : gone) {
-                PeerClient c = clients.remove(id);
-                if (c != null) {
+            // a member gone, or moved to another address: close its channel (a moved one gets a new one)
+            clients.values().removeIf(c -> {
+                Member m = byId.get(c.id());
+                boolean drop = m == null || !m.address().equals(c.address());
+                if (drop) {
                     c.close();
                 }
-            }
+                return drop;
+            });
             route = buildRoute(view);
             if (bound != null) {
                 for (Member m : view.serving()) {
