@@ -1,6 +1,7 @@
 package io.tieredstore.peers;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -61,11 +62,16 @@ final class PeerClient implements AutoCloseable {
     private final LongAdder corrupt = new LongAdder();
     private final LongAdder shed = new LongAdder();
 
-    PeerClient(String id, String address, PeerTier.Settings settings, Ticker ticker, ScheduledExecutorService timers) {
+    PeerClient(
+            String id,
+            String address,
+            ChannelCredentials credentials,
+            PeerTier.Settings settings,
+            Ticker ticker,
+            ScheduledExecutorService timers) {
         this.id = id;
         this.address = address;
-        this.channel = NettyChannelBuilder.forTarget(address)
-                .usePlaintext()
+        this.channel = NettyChannelBuilder.forTarget(address, credentials)
                 .maxInboundMessageSize(PeerCodec.MAX_CHUNK + (64 << 10))
                 .build();
         this.stub = PeerPagesGrpc.newBlockingStub(channel);
@@ -96,9 +102,14 @@ final class PeerClient implements AutoCloseable {
             return Outcome.SHED;
         }
         try {
+            boolean probe = breaker.state() == PeerStats.Breaker.HALF_OPEN;
             if (!breaker.tryAcquire()) { // opened, or probed, since placement chose it
                 shed.increment();
                 return Outcome.SHED;
+            }
+            if (probe) {
+                // the breaker paces retries: a probe must really dial, not fail fast in gRPC's own backoff
+                channel.resetConnectBackoff();
             }
             requests.increment();
             Outcome o = exchange(r, dst);

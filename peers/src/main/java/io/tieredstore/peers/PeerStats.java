@@ -12,8 +12,12 @@ import java.util.List;
  *     this version: an owner never forwards)
  * @param epochMismatches requests whose sender had another membership epoch than this instance (answered all
  *     the same: pages are keyed by version, so a disagreement costs a hop, never a wrong byte)
+ * @param refusedPeers TLS handshakes this instance refused as an owner: a certificate chain that did not verify
+ *     (another CA, expired), or one that names no member of its view (0 in plaintext; a requester that sends no
+ *     certificate at all is refused before it can be counted)
  */
-public record PeerStats(List<Peer> peers, long served, long servedBytes, long refusedHops, long epochMismatches) {
+public record PeerStats(
+        List<Peer> peers, long served, long servedBytes, long refusedHops, long epochMismatches, long refusedPeers) {
     /** Copies the list. */
     public PeerStats {
         peers = List.copyOf(peers);

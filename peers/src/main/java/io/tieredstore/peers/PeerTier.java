@@ -3,7 +3,11 @@ package io.tieredstore.peers;
 import static java.util.Objects.requireNonNull;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tieredstore.core.ObjectVersion;
 import io.tieredstore.core.RemoteTier;
@@ -19,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -77,6 +82,9 @@ public final class PeerTier implements RemoteTier {
     /** Default bound on requests in flight to one peer. */
     public static final int DEFAULT_MAX_IN_FLIGHT_PER_PEER = 64;
 
+    /** Default interval between checks of the TLS files for a rotated certificate. */
+    public static final long DEFAULT_TLS_RELOAD_SECONDS = 60;
+
     /** Default threads answering other instances' requests. */
     public static final int DEFAULT_SERVER_THREADS = 16;
 
@@ -93,6 +101,7 @@ public final class PeerTier implements RemoteTier {
     private final int pagesPerGroup;
     private final boolean keepLocalCopies;
     private final int serverThreads;
+    private final @Nullable PeerTls tls;
     private final Map<String, PeerClient> clients = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers =
             Executors.newSingleThreadScheduledExecutor(new DaemonThreads("tieredstore-peer-deadlines"));
@@ -131,6 +140,13 @@ public final class PeerTier implements RemoteTier {
         this.keepLocalCopies = b.keepLocalCopies;
         this.serverThreads = b.serverThreads;
         this.route = buildRoute(new MembershipView(0, List.of())); // the membership's view once attached
+        PeerTls.Files files = b.tlsFiles;
+        try {
+            this.tls = files == null ? null : PeerTls.open(files, b.tlsReload, timers);
+        } catch (RuntimeException e) {
+            timers.shutdownNow();
+            throw e;
+        }
     }
 
     /** A new builder. */
@@ -189,7 +205,9 @@ public final class PeerTier implements RemoteTier {
                 Executors.newFixedThreadPool(serverThreads, new DaemonThreads("tieredstore-peer-server"));
         PageService s = new PageService(store, () -> route.view().epoch());
         try {
-            Server started = NettyServerBuilder.forAddress(listen)
+            ServerCredentials credentials =
+                    tls == null ? InsecureServerCredentials.create() : tls.server(this::isMember);
+            Server started = NettyServerBuilder.forAddress(listen, credentials)
                     .executor(executor)
                     .addService(s)
                     .build()
@@ -262,7 +280,22 @@ public final class PeerTier implements RemoteTier {
         if (owner.id().equals(selfId)) {
             return null;
         }
-        return clients.computeIfAbsent(owner.id(), id -> new PeerClient(id, owner.address(), settings, ticker, timers));
+        return clients.computeIfAbsent(owner.id(), id -> newClient(owner));
+    }
+
+    private PeerClient newClient(Member m) {
+        ChannelCredentials credentials = tls == null ? InsecureChannelCredentials.create() : tls.channel(m.id());
+        return new PeerClient(m.id(), m.address(), credentials, settings, ticker, timers);
+    }
+
+    /** Whether {@code id} is in the current view (in any state): the requesters an owner answers over TLS. */
+    private boolean isMember(String id) {
+        for (Member m : route.view().members()) {
+            if (m.id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The version's name in placement keys: bucket, key and version tag, as every instance spells them. */
@@ -292,8 +325,7 @@ public final class PeerTier implements RemoteTier {
             if (bound != null) {
                 for (Member m : view.serving()) {
                     if (!m.id().equals(selfId)) { // connect now, so that the first read does not wait for it
-                        clients.computeIfAbsent(
-                                m.id(), id -> new PeerClient(id, m.address(), settings, ticker, timers));
+                        clients.computeIfAbsent(m.id(), id -> newClient(m));
                     }
                 }
             }
@@ -337,9 +369,10 @@ public final class PeerTier implements RemoteTier {
         }
         peers.sort((a, b) -> a.id().compareTo(b.id()));
         PageService s = service;
+        long refused = tls == null ? 0 : tls.refused();
         return s == null
-                ? new PeerStats(peers, 0, 0, 0, 0)
-                : new PeerStats(peers, s.served(), s.servedBytes(), s.refusedHops(), s.epochMismatches());
+                ? new PeerStats(peers, 0, 0, 0, 0, refused)
+                : new PeerStats(peers, s.served(), s.servedBytes(), s.refusedHops(), s.epochMismatches(), refused);
     }
 
     @Override
@@ -396,6 +429,9 @@ public final class PeerTier implements RemoteTier {
             c.close();
         }
         clients.clear();
+        if (tls != null) {
+            tls.close();
+        }
         timers.shutdownNow();
     }
 
@@ -405,6 +441,8 @@ public final class PeerTier implements RemoteTier {
         private @Nullable String selfId;
         private @Nullable InetSocketAddress listen;
         private boolean plaintext;
+        private PeerTls.@Nullable Files tlsFiles;
+        private Duration tlsReload = Duration.ofSeconds(DEFAULT_TLS_RELOAD_SECONDS);
         private Duration deadline = Duration.ofMillis(DEFAULT_DEADLINE_MILLIS);
         private Duration fillDeadline = Duration.ofMillis(DEFAULT_FILL_DEADLINE_MILLIS);
         private int pagesPerGroup = DEFAULT_PAGES_PER_GROUP;
@@ -443,12 +481,38 @@ public final class PeerTier implements RemoteTier {
         }
 
         /**
-         * Talks to peers without TLS (required for now: mutual TLS is not built yet), for networks where every
-         * host that can reach the port may read every cached page.
+         * Talks to peers without TLS, for networks where every host that can reach the port may read every cached
+         * page; either this or {@link #mutualTls} must be chosen.
          */
         @CanIgnoreReturnValue
         public Builder plaintext() {
             this.plaintext = true;
+            return this;
+        }
+
+        /**
+         * Talks to peers over mutual TLS, from PEM files re-read when they change: this instance's certificate
+         * chain and its PKCS#8 private key, and the certificates of the CAs that sign its peers'. Every instance's
+         * certificate must name its membership id as a DNS (or URI) subject alternative name: a requester accepts
+         * only the owner it asked for, and an owner answers only members of its view.
+         */
+        @CanIgnoreReturnValue
+        public Builder mutualTls(Path certificateChain, Path privateKey, Path trustedCertificates) {
+            this.tlsFiles = new PeerTls.Files(
+                    requireNonNull(certificateChain, "certificateChain"),
+                    requireNonNull(privateKey, "privateKey"),
+                    requireNonNull(trustedCertificates, "trustedCertificates"));
+            return this;
+        }
+
+        /** How often the TLS files are checked for a change (default {@value #DEFAULT_TLS_RELOAD_SECONDS} s). */
+        @CanIgnoreReturnValue
+        public Builder tlsReloadInterval(Duration interval) {
+            requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("the TLS reload interval must be positive: " + interval);
+            }
+            this.tlsReload = interval;
             return this;
         }
 
@@ -541,8 +605,9 @@ public final class PeerTier implements RemoteTier {
         /**
          * Builds the tier; it serves once a store is built with it.
          *
-         * @throws IllegalStateException if the membership, self id or listen address is missing, or plaintext was
-         *     not chosen
+         * @throws IllegalStateException if the membership, self id or listen address is missing, or not exactly one
+         *     of plaintext and mutual TLS was chosen
+         * @throws IllegalArgumentException if a TLS file cannot be read or parsed
          */
         public PeerTier build() {
             Membership m = membership;
@@ -551,9 +616,8 @@ public final class PeerTier implements RemoteTier {
             if (m == null || self == null || at == null) {
                 throw new IllegalStateException("membership, self and listen are required");
             }
-            if (!plaintext) {
-                throw new IllegalStateException(
-                        "choose plaintext() explicitly: mutual TLS between peers is not available yet");
+            if (plaintext == (tlsFiles != null)) {
+                throw new IllegalStateException("choose exactly one of plaintext() and mutualTls(...)");
             }
             return new PeerTier(this, m, self, at);
         }
