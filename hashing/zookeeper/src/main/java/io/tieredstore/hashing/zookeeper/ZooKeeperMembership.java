@@ -65,7 +65,8 @@ import org.jspecify.annotations.Nullable;
  *       and it is back in their views once Curator has a new session and the node is created again.
  *   <li><b>An id held by another session</b> (an earlier run of this instance whose session has not expired yet,
  *       or, wrongly, a second live instance with the same id): Curator's node writes this instance's data into the
- *       existing node and takes it over once the other session ends; a warning is logged. Ids must be unique.
+ *       existing node and creates it anew as its own once the other session ends or the other holder closes (which
+ *       deletes the node); a warning is logged. Ids must be unique.
  *   <li><b>Listeners</b> run on the given executor, one view at a time, in epoch order (default: Curator's own
  *       notification thread); the membership's lock is held while they run, as for the static membership.
  * </ul>
@@ -291,22 +292,48 @@ public final class ZooKeeperMembership implements Membership {
         return members;
     }
 
-    private void checkOwner(long owner) {
-        long session;
+    /** The session this client has now, or 0 if it has no handle at the moment. */
+    private long session() {
         try {
-            session = client.getZookeeperClient().getZooKeeper().getSessionId();
-        } catch (Exception e) { // no handle at the moment: the next refresh checks again
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) { // no handle now (between sessions): the next refresh checks again
+            return 0;
+        }
+    }
+
+    /**
+     * The cache says another session holds this instance's node. Right after a new session the cache may still
+     * hold the old node, so ask ZooKeeper again, from the current session, before warning.
+     */
+    private void checkOwner(long cachedOwner) {
+        if (cachedOwner == session() || cachedOwner == warnedOwner) {
             return;
         }
-        if (owner != session && owner != warnedOwner) {
-            warnedOwner = owner;
-            LOG.log(
-                    Level.WARNING,
-                    "{0} is held by session 0x{1} and not by this one (0x{2}): an earlier run whose session has not"
-                            + " expired yet, or another instance with the same id",
-                    selfPath,
-                    Long.toHexString(owner),
-                    Long.toHexString(session));
+        try {
+            client.checkExists()
+                    .inBackground((c, event) -> {
+                        Stat stat = event.getStat();
+                        long session = session();
+                        if (stat == null || stat.getEphemeralOwner() == session || session == 0) {
+                            return; // gone, ours, or between sessions
+                        }
+                        synchronized (this) {
+                            if (closed || stat.getEphemeralOwner() == warnedOwner) {
+                                return;
+                            }
+                            warnedOwner = stat.getEphemeralOwner();
+                        }
+                        LOG.log(
+                                Level.WARNING,
+                                "{0} is held by session 0x{1} and not by this one (0x{2}): an earlier run whose session has"
+                                        + " not expired yet, or another instance with the same id",
+                                selfPath,
+                                Long.toHexString(stat.getEphemeralOwner()),
+                                Long.toHexString(session));
+                    })
+                    .forPath(selfPath);
+        } catch (Exception e) { // Curator's background calls declare Exception; only a closed client throws here
+            LOG.log(Level.DEBUG, "could not check the owner of " + selfPath, e);
         }
     }
 

@@ -22,6 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -257,6 +261,62 @@ class ZooKeeperMembershipTest {
         a.recorder.assertEpochsGrew();
         onPool.assertEpochsGrew();
         b.recorder.assertEpochsGrew();
+    }
+
+    @Test
+    void aSecondHolderOfAnIdIsWarnedOfAndTakesTheNodeOverWhenTheFirstGoes() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    synchronized (warnings) {
+                        warnings.add(new SimpleFormatter().formatMessage(r));
+                        warnings.notifyAll();
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger jul = Logger.getLogger(ZooKeeperMembership.class.getName());
+        jul.addHandler(capture);
+        closing.push(() -> jul.removeHandler(capture));
+
+        Node first = join(Member.serving("x", "10.0.0.1:7070"));
+        assertTrue(first.membership.awaitRegistered(DEADLINE));
+        Node second = join(Member.serving("x", "10.0.0.2:7070"));
+        assertTrue(second.membership.awaitRegistered(DEADLINE)); // written into the first one's node
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        synchronized (warnings) {
+            while (warnings.stream().noneMatch(w -> w.contains(group + "/x is held by session"))) {
+                long left = end - System.nanoTime();
+                assertTrue(left > 0, () -> "no warning; heard " + warnings);
+                TimeUnit.NANOSECONDS.timedWait(warnings, left);
+            }
+        }
+        first.recorder.await(v -> v.members().equals(List.of(Member.serving("x", "10.0.0.2:7070"))));
+
+        first.membership.close(); // deletes the node, though the second one wrote it last
+        long secondSession = second.client.getZookeeperClient().getZooKeeper().getSessionId();
+        end = System.nanoTime() + DEADLINE.toNanos();
+        while (true) { // each turn sets a watch and waits for the node to change
+            CountDownLatch changed = new CountDownLatch(1);
+            Stat stat = second.client
+                    .checkExists()
+                    .usingWatcher((Watcher) e -> changed.countDown())
+                    .forPath(group + "/x");
+            if (stat != null && stat.getEphemeralOwner() == secondSession) {
+                break;
+            }
+            long left = end - System.nanoTime();
+            assertTrue(left > 0 && changed.await(left, TimeUnit.NANOSECONDS), "the second never took the node over");
+        }
+        second.recorder.await(v -> v.members().equals(List.of(Member.serving("x", "10.0.0.2:7070"))));
     }
 
     @Test
