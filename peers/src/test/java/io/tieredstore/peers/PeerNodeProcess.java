@@ -163,6 +163,21 @@ final class PeerNodeProcess implements AutoCloseable {
         }
     }
 
+    /** Closes its stdin, as this JVM's death would. */
+    void closeStdin() throws IOException {
+        synchronized (stdin) {
+            stdin.close();
+        }
+    }
+
+    /** Waits at most {@code bound} for it to end; its exit status. */
+    int awaitExit(Duration bound) throws InterruptedException {
+        if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("child " + id + " still runs after " + bound);
+        }
+        return process.exitValue();
+    }
+
     boolean alive() {
         return process.isAlive();
     }
