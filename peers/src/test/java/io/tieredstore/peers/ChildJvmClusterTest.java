@@ -38,7 +38,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
 
 /**
  * Three stores, each in a child JVM of its own ({@link PeerNode}), peers on loopback, reading the S3 of this JVM
@@ -257,7 +256,7 @@ class ChildJvmClusterTest {
             new Random(seed + o).nextBytes(data);
             s3.foreignWriter().put(key, data);
             byte[] inS3 = s3.origin()
-                    .getObject(b -> b.bucket(s3.bucket()).key(key), ResponseTransformer.toBytes())
+                    .getObjectAsBytes(b -> b.bucket(s3.bucket()).key(key))
                     .asByteArray();
             ObjectVersion v = origin.stat(s3.bucket(), key);
             for (int i = 0; i < PAGES; i++) {
