@@ -227,6 +227,25 @@ final class KubernetesMembershipTest {
     }
 
     @Test
+    void aDroppedWatchKeepsTheLastViewAndTheNextChangeStillArrives() throws InterruptedException {
+        put(slice("cache-a", SERVICE, ready("cache-0", "10.0.0.1"), ready("cache-1", "10.0.0.2")));
+        String path = "/namespaces/" + ns + "/";
+        KubernetesMembership m = open();
+        Recorder r = new Recorder(m);
+        assertTrue(dispatcher.awaitOpened(path, WAIT), "the informer watches");
+        MembershipView before = m.view();
+
+        assertEquals(1, dispatcher.drop(path));
+        assertTrue(dispatcher.awaitOpened(path, WAIT), "the informer watches again after the drop");
+        assertEquals(before, m.view(), "a dropped watch changes nothing");
+
+        put(slice("cache-a", SERVICE, ready("cache-0", "10.0.0.1")));
+        MembershipView next = r.next();
+        assertEquals(List.of("cache-0"), ids(next));
+        assertEquals(2, next.epoch(), "no view came of the drop itself: " + r.heard());
+    }
+
+    @Test
     void aListenerThatThrowsDoesNotStopTheOthersAndAClosedSubscriptionHearsNothing() {
         put(slice("cache-a", SERVICE, ready("cache-0", "10.0.0.1")));
         KubernetesMembership m = open();

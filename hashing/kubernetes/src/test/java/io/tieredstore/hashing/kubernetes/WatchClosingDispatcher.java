@@ -6,19 +6,45 @@ import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The mock API server's CRUD dispatcher, telling when the server has finished closing a watch.
+ * The mock API server's CRUD dispatcher, telling when the server has opened or finished closing a watch, and able
+ * to drop the open watches as a failing API server would.
  *
- * <p>Why: in fabric8's mock server (8.0.0) an event written to a watch whose client is closing it can stall the
- * server's only event loop for 30 s (the close handler waits for the watch's sender, whose write waits for the
- * event loop). A test that closes a membership and then changes what it watched waits here first, so that the
- * server no longer sends to the closed watch.
+ * <p>It also works around a stall in fabric8's mock server (8.0.0): a watch's close handler waits, on the server's
+ * only event loop, for the watch's sender thread, whose pending write waits for that same event loop; when a
+ * client closes a watch just as an event was written to it, the whole server stalls for 30 s. Here the close
+ * handlers run on a thread of their own, so the event loop keeps turning.
  */
 final class WatchClosingDispatcher extends KubernetesCrudDispatcher {
     private final LinkedBlockingQueue<String> closed = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<String> opened = new LinkedBlockingQueue<>();
+    private final Map<WebSocket, String> open = new ConcurrentHashMap<>();
+    // Idle threads end after a second; closes that come after shutdown() (the server's own, at destroy) run inline.
+    private final ThreadPoolExecutor offLoop = new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            1,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+                Thread t = new Thread(r, "mock-watch-close");
+                t.setDaemon(true);
+                return t;
+            },
+            (task, pool) -> task.run());
+
+    @Override
+    public void shutdown() {
+        super.shutdown();
+        offLoop.shutdown();
+    }
 
     @Override
     public MockResponse handleWatch(String path) {
@@ -29,10 +55,32 @@ final class WatchClosingDispatcher extends KubernetesCrudDispatcher {
 
     /** Waits until the server has closed a watch whose path contains {@code part}; false on the deadline. */
     boolean awaitClosed(String part, Duration timeout) throws InterruptedException {
+        return await(closed, part, timeout);
+    }
+
+    /** Waits until a watch whose path contains {@code part} has opened (since the last call); false on the deadline. */
+    boolean awaitOpened(String part, Duration timeout) throws InterruptedException {
+        return await(opened, part, timeout);
+    }
+
+    /** Closes, from the server's side and with an error code, every open watch whose path contains {@code part}. */
+    int drop(String part) {
+        int n = 0;
+        for (Map.Entry<WebSocket, String> e : open.entrySet()) {
+            if (e.getValue().contains(part)) {
+                e.getKey().close(1011, "dropped by the test");
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean await(LinkedBlockingQueue<String> events, String part, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
-            String path = left <= 0 ? null : closed.poll(left, TimeUnit.NANOSECONDS);
+            String path = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
             if (path == null) {
                 return false;
             }
@@ -59,6 +107,8 @@ final class WatchClosingDispatcher extends KubernetesCrudDispatcher {
         @Override
         public void onOpen(WebSocket ws, Response r) {
             d.onOpen(ws, r);
+            open.put(ws, path);
+            opened.add(path);
         }
 
         @Override
@@ -83,14 +133,20 @@ final class WatchClosingDispatcher extends KubernetesCrudDispatcher {
 
         @Override
         public void onClosed(WebSocket ws, int code, String reason) {
-            d.onClosed(ws, code, reason);
-            closed.add(path);
+            offLoop.execute(() -> {
+                d.onClosed(ws, code, reason);
+                open.remove(ws);
+                closed.add(path);
+            });
         }
 
         @Override
         public void onFailure(WebSocket ws, Throwable t, Response r) {
-            d.onFailure(ws, t, r);
-            closed.add(path);
+            offLoop.execute(() -> {
+                d.onFailure(ws, t, r);
+                open.remove(ws);
+                closed.add(path);
+            });
         }
     }
 }
