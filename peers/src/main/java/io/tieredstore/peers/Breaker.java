@@ -5,7 +5,9 @@ import io.tieredstore.core.Ticker;
 /**
  * A per-peer circuit breaker: a peer that fails a request is suspected at once (OPEN) and left out of placement
  * for a cool-down, so its pages go to their next owner before membership notices; after the cool-down one
- * request probes it (HALF_OPEN). A success closes it; a failure opens it again for twice as long, up to a cap.
+ * request probes it (HALF_OPEN). A success closes it; a failed probe opens it again for twice as long, up to a cap.
+ * Requests already in flight when it opened that fail after change nothing: one outage that fails many requests
+ * at once costs one cool-down, not one doubling per request.
  *
  * <p>Thread safety: every method is synchronized; the state is a few fields.
  */
@@ -38,16 +40,26 @@ final class Breaker {
         return !open || (!probing && ticker.read() - openUntil >= 0);
     }
 
+    /** What {@link #tryAcquire} allowed. */
+    enum Permit {
+        /** Nothing may go out: open, or its probe is in flight. */
+        DENIED,
+        /** A request to a closed breaker. */
+        REQUEST,
+        /** The one request after a cool-down. */
+        PROBE
+    }
+
     /** Whether a request may go out now; a half-open breaker lets one through as its probe. */
-    synchronized boolean tryAcquire() {
+    synchronized Permit tryAcquire() {
         if (!open) {
-            return true;
+            return Permit.REQUEST;
         }
         if (probing || ticker.read() - openUntil < 0) {
-            return false;
+            return Permit.DENIED;
         }
         probing = true;
-        return true;
+        return Permit.PROBE;
     }
 
     /** The request answered: the peer is well. */
@@ -57,14 +69,16 @@ final class Breaker {
         coolDownNanos = baseNanos;
     }
 
-    /** The request failed (transport, deadline, bad checksum): suspect the peer. */
-    synchronized void failure() {
-        if (open) {
+    /** The request {@code permit} let out failed (transport, deadline, bad checksum): suspect the peer. */
+    synchronized void failure(Permit permit) {
+        if (permit == Permit.PROBE) {
             coolDownNanos = Math.min(maxNanos, coolDownNanos * 2);
-        }
-        open = true;
-        probing = false;
-        openUntil = ticker.read() + coolDownNanos;
+            probing = false;
+            openUntil = ticker.read() + coolDownNanos;
+        } else if (!open) {
+            open = true;
+            openUntil = ticker.read() + coolDownNanos;
+        } // else: sent before it opened; the cool-down under way already counts this outage
     }
 
     /** When the breaker next lets a probe through, as {@link Ticker#read()} time; only meaningful when open. */

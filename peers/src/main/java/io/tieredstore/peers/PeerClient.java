@@ -102,12 +102,12 @@ final class PeerClient implements AutoCloseable {
             return Outcome.SHED;
         }
         try {
-            boolean probe = breaker.state() == PeerStats.Breaker.HALF_OPEN;
-            if (!breaker.tryAcquire()) { // opened, or probed, since placement chose it
+            Breaker.Permit permit = breaker.tryAcquire();
+            if (permit == Breaker.Permit.DENIED) { // opened, or probed, since placement chose it
                 shed.increment();
                 return Outcome.SHED;
             }
-            if (probe) {
+            if (permit == Breaker.Permit.PROBE) {
                 // the breaker paces retries: a probe must really dial, not fail fast in gRPC's own backoff
                 channel.resetConnectBackoff();
             }
@@ -115,7 +115,7 @@ final class PeerClient implements AutoCloseable {
             Outcome o = exchange(r, dst);
             switch (o) {
                 case HIT, DECLINED -> breaker.success();
-                default -> breaker.failure();
+                default -> breaker.failure(permit);
             }
             return o;
         } finally {

@@ -13,40 +13,62 @@ class BreakerTest {
 
     @Test
     void aFailureOpensAtOnceAndTheCoolDownEndsInOneProbe() {
-        assertTrue(breaker.tryAcquire());
-        breaker.failure();
+        assertEquals(Breaker.Permit.REQUEST, breaker.tryAcquire());
+        breaker.failure(Breaker.Permit.REQUEST);
         assertEquals(PeerStats.Breaker.OPEN, breaker.state());
         assertFalse(breaker.routable());
-        assertFalse(breaker.tryAcquire());
+        assertEquals(Breaker.Permit.DENIED, breaker.tryAcquire());
         now.set(100);
         assertEquals(PeerStats.Breaker.HALF_OPEN, breaker.state());
         assertTrue(breaker.routable());
-        assertTrue(breaker.tryAcquire()); // the probe
-        assertFalse(breaker.tryAcquire()); // only one
+        assertEquals(Breaker.Permit.PROBE, breaker.tryAcquire());
+        assertEquals(Breaker.Permit.DENIED, breaker.tryAcquire()); // only one
         assertFalse(breaker.routable());
         breaker.success();
         assertEquals(PeerStats.Breaker.CLOSED, breaker.state());
-        assertTrue(breaker.tryAcquire());
+        assertEquals(Breaker.Permit.REQUEST, breaker.tryAcquire());
+    }
+
+    @Test
+    void requestsInFlightWhenItOpenedChangeNothingWhenTheyFail() {
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Breaker.Permit.REQUEST, breaker.tryAcquire()); // four requests out at once
+        }
+        for (int i = 0; i < 4; i++) {
+            now.set(10L * i);
+            breaker.failure(Breaker.Permit.REQUEST); // the first opens it until 100; the others were in flight
+        }
+        now.set(99);
+        assertEquals(PeerStats.Breaker.OPEN, breaker.state());
+        now.set(100);
+        assertEquals(Breaker.Permit.PROBE, breaker.tryAcquire());
+        breaker.failure(Breaker.Permit.REQUEST); // a late failure of a request sent before it opened
+        assertEquals(Breaker.Permit.DENIED, breaker.tryAcquire()); // still one probe only
+        breaker.failure(Breaker.Permit.PROBE); // the probe fails: doubled once, from now
+        now.set(299);
+        assertEquals(PeerStats.Breaker.OPEN, breaker.state());
+        now.set(300);
+        assertEquals(PeerStats.Breaker.HALF_OPEN, breaker.state());
     }
 
     @Test
     void aFailedProbeDoublesTheCoolDownUpToItsCap() {
-        breaker.failure(); // open until 100
+        breaker.failure(breaker.tryAcquire()); // open until 100
         now.set(100);
-        assertTrue(breaker.tryAcquire());
-        breaker.failure(); // open until 300
+        assertEquals(Breaker.Permit.PROBE, breaker.tryAcquire());
+        breaker.failure(Breaker.Permit.PROBE); // open until 300
         now.set(299);
-        assertFalse(breaker.tryAcquire());
+        assertEquals(Breaker.Permit.DENIED, breaker.tryAcquire());
         now.set(300);
-        assertTrue(breaker.tryAcquire());
-        breaker.failure(); // 400 would pass the cap: open until 650
+        assertEquals(Breaker.Permit.PROBE, breaker.tryAcquire());
+        breaker.failure(Breaker.Permit.PROBE); // 400 would pass the cap: open until 650
         now.set(649);
         assertEquals(PeerStats.Breaker.OPEN, breaker.state());
         now.set(650);
         assertEquals(PeerStats.Breaker.HALF_OPEN, breaker.state());
-        assertTrue(breaker.tryAcquire());
+        assertEquals(Breaker.Permit.PROBE, breaker.tryAcquire());
         breaker.success();
-        breaker.failure(); // after a success the cool-down starts again from the first
+        breaker.failure(breaker.tryAcquire()); // after a success the cool-down starts again from the first
         now.set(750);
         assertEquals(PeerStats.Breaker.HALF_OPEN, breaker.state());
     }
