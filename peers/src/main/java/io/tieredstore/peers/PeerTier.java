@@ -280,7 +280,9 @@ public final class PeerTier implements RemoteTier {
         if (owner.id().equals(selfId)) {
             return null;
         }
-        return clients.computeIfAbsent(owner.id(), id -> newClient(owner));
+        // viewChanged made a client for every serving member; none is made here, so a read that raced a view
+        // change cannot bring back a departed member's client (it finds none and reads the origin)
+        return clients.get(owner.id());
     }
 
     private PeerClient newClient(Member m) {
