@@ -254,7 +254,7 @@ final class PeerNode {
                     PeerStats.Breaker.valueOf(f[10])));
         }
         return new PeerStats(
-                list, Long.parseLong(w[0]), Long.parseLong(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]));
+                list, Long.parseLong(w[0]), Long.parseLong(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]), 0);
     }
 
     private static String required(Map<String, String> args, String key) {
