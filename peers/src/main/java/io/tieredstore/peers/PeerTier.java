@@ -93,6 +93,10 @@ public final class PeerTier implements RemoteTier {
 
     private static final System.Logger LOG = System.getLogger(PeerTier.class.getName());
 
+    static {
+        ShadedNetty.preferJavaOverNative(); // before any gRPC class below loads its netty
+    }
+
     private final Settings settings;
     private final String selfId;
     private final InetSocketAddress listen;
