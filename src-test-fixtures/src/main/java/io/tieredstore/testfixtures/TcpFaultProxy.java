@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A TCP relay on loopback for tests: every connection accepted on {@link #address()} is relayed, both ways, to
@@ -57,6 +58,7 @@ public final class TcpFaultProxy implements AutoCloseable {
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong toClient = new AtomicLong();
     private final AtomicInteger threads = new AtomicInteger();
+    private final AtomicInteger held = new AtomicInteger();
     private final Object modeLock = new Object();
     private volatile Mode mode = Mode.PASS;
     private volatile boolean closed;
@@ -172,6 +174,11 @@ public final class TcpFaultProxy implements AutoCloseable {
         return relays.size();
     }
 
+    /** Chunks read and not yet forwarded (held by LATENCY or BLACKHOLE, or being written): 0 once a relay is idle. */
+    public int heldChunks() {
+        return held.get();
+    }
+
     /** Bytes forwarded from clients to the target. */
     public long bytesToTarget() {
         return toTarget.get();
@@ -235,6 +242,8 @@ public final class TcpFaultProxy implements AutoCloseable {
         final Thread up;
         final Thread down;
         final AtomicInteger pumping = new AtomicInteger(2);
+        final Progress upProgress = new Progress();
+        final Progress downProgress = new Progress();
 
         Relay(Socket client, Socket upstream) {
             this.client = client;
@@ -249,11 +258,9 @@ public final class TcpFaultProxy implements AutoCloseable {
             down.start();
         }
 
-        /** Copies {@code from} to {@code to} under the mode in force; {@code toClient}: the target's answers. */
+        /** Copies {@code from} to {@code to} under the mode in force; {@code downstream}: the target's answers. */
         void pump(Socket from, Socket to, boolean downstream) {
             byte[] buf = new byte[BUFFER];
-            Mode seen = null;
-            long sinceMode = 0; // bytes this pump forwarded under the mode seen
             try {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
@@ -263,38 +270,14 @@ public final class TcpFaultProxy implements AutoCloseable {
                         to.shutdownOutput(); // half-close: the other direction may still carry bytes
                         break;
                     }
-                    long readAt = System.nanoTime();
-                    Mode m = awaitNotBlackhole();
-                    if (m != seen) {
-                        seen = m;
-                        sinceMode = 0;
-                    }
-                    switch (m.kind) {
-                        case RESET -> {
-                            close(true);
+                    held.incrementAndGet();
+                    try {
+                        if (!relayChunk(buf, n, out, downstream)) {
                             return;
                         }
-                        case LATENCY -> pauseUntil(readAt + m.a);
-                        case TRUNCATE -> {
-                            if (downstream && sinceMode + n >= m.a) {
-                                int keep = (int) (m.a - sinceMode);
-                                out.write(buf, 0, keep);
-                                toClient.addAndGet(keep);
-                                client.shutdownOutput(); // FIN after the bytes kept
-                                closeQuietly(upstream);
-                                return;
-                            }
-                        }
-                        case CORRUPT -> {
-                            if (downstream) {
-                                corrupt(buf, n, sinceMode, m.a, m.b);
-                            }
-                        }
-                        default -> {}
+                    } finally {
+                        held.decrementAndGet();
                     }
-                    out.write(buf, 0, n);
-                    (downstream ? toClient : toTarget).addAndGet(n);
-                    sinceMode += n;
                 }
             } catch (IOException | InterruptedException e) {
                 close(false); // either side gone, or the relay closed
@@ -303,6 +286,45 @@ public final class TcpFaultProxy implements AutoCloseable {
             if (pumping.decrementAndGet() == 0) {
                 close(false);
             }
+        }
+
+        /** Applies the mode in force to one chunk read; false if the connection is done (reset or truncated). */
+        private boolean relayChunk(byte[] buf, int n, OutputStream out, boolean downstream)
+                throws IOException, InterruptedException {
+            long readAt = System.nanoTime();
+            Mode m = awaitNotBlackhole();
+            Progress p = downstream ? downProgress : upProgress;
+            if (m != p.mode) {
+                p.mode = m;
+                p.bytes = 0;
+            }
+            switch (m.kind) {
+                case RESET -> {
+                    close(true);
+                    return false;
+                }
+                case LATENCY -> pauseUntil(readAt + m.a);
+                case TRUNCATE -> {
+                    if (downstream && p.bytes + n >= m.a) {
+                        int keep = (int) (m.a - p.bytes);
+                        out.write(buf, 0, keep);
+                        toClient.addAndGet(keep);
+                        client.shutdownOutput(); // FIN after the bytes kept
+                        closeQuietly(upstream);
+                        return false;
+                    }
+                }
+                case CORRUPT -> {
+                    if (downstream) {
+                        corrupt(buf, n, p.bytes, m.a, m.b);
+                    }
+                }
+                default -> {}
+            }
+            out.write(buf, 0, n);
+            (downstream ? toClient : toTarget).addAndGet(n);
+            p.bytes += n;
+            return true;
         }
 
         void close(boolean rst) {
@@ -319,12 +341,23 @@ public final class TcpFaultProxy implements AutoCloseable {
         }
     }
 
+    /** One direction's mode last seen and the bytes it forwarded under it (confined to that pump's thread). */
+    private static final class Progress {
+        @Nullable
+        Mode mode;
+
+        long bytes;
+    }
+
     /** XORs 0xFF into buf[i] for each i < n whose stream position {@code start + i} is offset + k * every. */
     static void corrupt(byte[] buf, int n, long start, long offset, long every) {
-        long first = start <= offset ? offset : offset + ((start - offset + every - 1) / every) * every;
-        for (long p = first; p < start + n; p += every) {
-            int i = (int) (p - start);
-            buf[i] = (byte) (buf[i] ^ 0xFF);
+        long i = start >= offset ? Math.floorMod(offset - start, every) : offset - start; // first index to flip
+        while (i < n) {
+            buf[(int) i] = (byte) (buf[(int) i] ^ 0xFF);
+            if (every >= n - i) {
+                break; // also keeps i + every from overflowing
+            }
+            i += every;
         }
     }
 
