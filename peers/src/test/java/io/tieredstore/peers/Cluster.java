@@ -80,7 +80,7 @@ final class Cluster implements AutoCloseable {
         relays.add(relay);
         List<Member> members = members();
         InetSocketAddress a = relay.address();
-        members.set(i, Member.serving(peers.get(i).selfId(), a.getHostString() + ":" + a.getPort()));
+        members.set(i, Member.serving(peers.get(i).selfId(), a.getAddress().getHostAddress() + ":" + a.getPort()));
         setMembers(members);
         return relay;
     }
