@@ -6,6 +6,7 @@ import io.tieredstore.hashing.Member;
 import io.tieredstore.hashing.StaticMembership;
 import io.tieredstore.pagestore.MemoryTier;
 import io.tieredstore.s3.S3Origin;
+import io.tieredstore.testfixtures.TcpFaultProxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ final class Cluster implements AutoCloseable {
     final List<TieredStore> stores = new ArrayList<>();
     final List<PeerTier> peers = new ArrayList<>();
     final List<StaticMembership> memberships = new ArrayList<>();
+    final List<TcpFaultProxy> relays = new ArrayList<>();
 
     /** {@code n} instances named i0, i1, ...; {@code tune} adjusts each peer tier's builder. */
     static Cluster of(int n, S3Client s3, UnaryOperator<PeerTier.Builder> tune) {
@@ -69,6 +71,20 @@ final class Cluster implements AutoCloseable {
         return members;
     }
 
+    /**
+     * Puts a TCP relay in front of instance {@code i}: every membership then lists {@code i} at the relay's
+     * address, so the others reach it only through the relay. Closed with the cluster.
+     */
+    TcpFaultProxy relayInFrontOf(int i) {
+        TcpFaultProxy relay = TcpFaultProxy.start(peers.get(i).listenAddress());
+        relays.add(relay);
+        List<Member> members = members();
+        InetSocketAddress a = relay.address();
+        members.set(i, Member.serving(peers.get(i).selfId(), a.getAddress().getHostAddress() + ":" + a.getPort()));
+        setMembers(members);
+        return relay;
+    }
+
     /** Sets the same view on every instance's membership. */
     void setMembers(List<Member> members) {
         for (StaticMembership m : memberships) {
@@ -91,6 +107,9 @@ final class Cluster implements AutoCloseable {
     public void close() {
         for (TieredStore s : stores) {
             s.close();
+        }
+        for (TcpFaultProxy r : relays) {
+            r.close();
         }
     }
 }
