@@ -52,6 +52,8 @@ final class PeerClient implements AutoCloseable {
     private final Breaker breaker;
     private final Semaphore inFlight;
     private final long deadlineNanos;
+    private final long firstContactNanos;
+    private volatile boolean answered; // since its channel last failed: until then a request opens a connection
     private final long fillDeadlineNanos;
     private final ScheduledExecutorService timers;
     private final LongAdder requests = new LongAdder();
@@ -78,6 +80,7 @@ final class PeerClient implements AutoCloseable {
         this.breaker = new Breaker(ticker, settings.breakerBaseNanos(), settings.breakerMaxNanos());
         this.inFlight = new Semaphore(settings.maxInFlightPerPeer());
         this.deadlineNanos = settings.deadlineNanos();
+        this.firstContactNanos = settings.firstContactDeadlineNanos();
         this.fillDeadlineNanos = settings.fillDeadlineNanos();
         this.timers = timers;
         channel.getState(true); // connect now, not on the first read
@@ -112,10 +115,16 @@ final class PeerClient implements AutoCloseable {
                 channel.resetConnectBackoff();
             }
             requests.increment();
-            Outcome o = exchange(r, dst);
+            Outcome o = exchange(r, dst, permit == Breaker.Permit.PROBE);
             switch (o) {
-                case HIT, DECLINED -> breaker.success();
-                default -> breaker.failure(permit);
+                case HIT, DECLINED -> {
+                    answered = true;
+                    breaker.success();
+                }
+                default -> {
+                    answered = false;
+                    breaker.failure(permit);
+                }
             }
             return o;
         } finally {
@@ -123,7 +132,7 @@ final class PeerClient implements AutoCloseable {
         }
     }
 
-    private Outcome exchange(PageRequest r, ByteBuffer dst) {
+    private Outcome exchange(PageRequest r, ByteBuffer dst, boolean probe) {
         Context.CancellableContext call = Context.current().withCancellation();
         AtomicBoolean taken = new AtomicBoolean();
         AtomicBoolean late = new AtomicBoolean();
@@ -134,11 +143,11 @@ final class PeerClient implements AutoCloseable {
                         call.cancel(null); // not taken within the deadline: the blocked read below ends now
                     }
                 },
-                deadlineNanos,
+                probe || !answered ? firstContactNanos : deadlineNanos,
                 TimeUnit.NANOSECONDS);
         Context previous = call.attach();
         try {
-            return receive(r, dst, taken);
+            return receive(r, dst, taken, probe);
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
             if (code == Status.Code.DEADLINE_EXCEEDED || late.get()) {
@@ -157,12 +166,16 @@ final class PeerClient implements AutoCloseable {
         }
     }
 
-    private Outcome receive(PageRequest r, ByteBuffer dst, AtomicBoolean taken) {
+    private Outcome receive(PageRequest r, ByteBuffer dst, AtomicBoolean taken, boolean probe) {
         List<ByteString> chunks = new ArrayList<>(1);
         long received = 0;
         int crc;
         Iterator<PageChunk> answer =
-                stub.withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS).readPage(r);
+                // a probe waits (within the take deadline) for the connection its reset backoff starts, rather
+                // than failing at once on a channel still in transient failure
+                (probe ? stub.withWaitForReady() : stub)
+                        .withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS)
+                        .readPage(r);
         while (true) {
             if (!answer.hasNext()) {
                 errors.increment(); // the stream ended without its last chunk

@@ -73,6 +73,12 @@ public final class PeerTier implements RemoteTier {
     /** Default deadline for a peer to take a request (a live one does at once); then the store reads the origin. */
     public static final long DEFAULT_DEADLINE_MILLIS = 50;
 
+    /**
+     * Default deadline for the first request on a new connection to a peer, and for a breaker's probe: it covers
+     * connecting (and a TLS handshake) and a peer whose code is not loaded or compiled yet.
+     */
+    public static final long DEFAULT_FIRST_CONTACT_DEADLINE_MILLIS = 1_000;
+
     /** Default deadline for an owner that took a request to send its bytes, filling from the origin if it must. */
     public static final long DEFAULT_FILL_DEADLINE_MILLIS = 10_000;
 
@@ -121,6 +127,7 @@ public final class PeerTier implements RemoteTier {
     /** Tunables shared with each peer's client. */
     record Settings(
             long deadlineNanos,
+            long firstContactDeadlineNanos,
             long fillDeadlineNanos,
             int maxInFlightPerPeer,
             long breakerBaseNanos,
@@ -132,6 +139,7 @@ public final class PeerTier implements RemoteTier {
     private PeerTier(Builder b, Membership membership, String selfId, InetSocketAddress listen) {
         this.settings = new Settings(
                 b.deadline.toNanos(),
+                Math.max(b.deadline.toNanos(), b.firstContactDeadline.toNanos()),
                 b.fillDeadline.toNanos(),
                 b.maxInFlightPerPeer,
                 b.breakerBase.toNanos(),
@@ -450,6 +458,7 @@ public final class PeerTier implements RemoteTier {
         private PeerTls.@Nullable Files tlsFiles;
         private Duration tlsReload = Duration.ofSeconds(DEFAULT_TLS_RELOAD_SECONDS);
         private Duration deadline = Duration.ofMillis(DEFAULT_DEADLINE_MILLIS);
+        private Duration firstContactDeadline = Duration.ofMillis(DEFAULT_FIRST_CONTACT_DEADLINE_MILLIS);
         private Duration fillDeadline = Duration.ofMillis(DEFAULT_FILL_DEADLINE_MILLIS);
         private int pagesPerGroup = DEFAULT_PAGES_PER_GROUP;
         private int maxInFlightPerPeer = DEFAULT_MAX_IN_FLIGHT_PER_PEER;
@@ -533,6 +542,21 @@ public final class PeerTier implements RemoteTier {
                 throw new IllegalArgumentException("deadline must be positive: " + timeout);
             }
             this.deadline = timeout;
+            return this;
+        }
+
+        /**
+         * The deadline instead of {@link #deadline} for a request that opens a connection to a peer (the first, and
+         * a breaker's probe), which must also connect, and may meet a peer whose code is not warm yet (default
+         * {@value #DEFAULT_FIRST_CONTACT_DEADLINE_MILLIS} ms; never shorter than the deadline).
+         */
+        @CanIgnoreReturnValue
+        public Builder firstContactDeadline(Duration timeout) {
+            requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("first contact deadline must be positive: " + timeout);
+            }
+            this.firstContactDeadline = timeout;
             return this;
         }
 

@@ -41,7 +41,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The demo: starts an S3 endpoint in this JVM behind the {@code standard} latency profile (first byte after
  * about 30 ms, tail to 200 ms), uploads a Parquet table, and prints what the same reads cost straight from
- * S3 and through TieredStore's caching {@code S3Client}, cold (first touch) and hot (memory tier).
+ * S3 and through TieredStore's caching {@code S3Client}, cold (first touch) and hot (memory tier); then Parquet
+ * point lookups; then three instances reading the same ranges, alone and as peers ({@link ClusterDemo}).
  *
  * <p>Arguments: {@code --rows N} (default 1,000,000), {@code --profile none|express|standard}.
  */
@@ -159,6 +160,7 @@ public final class Demo {
                 printStats(store.stats());
             }
             parquetLookups(table, bucket, written.bytes(), s3, counters);
+            new ClusterDemo(out).run(s3, counters, bucket, KEY, written.bytes());
         }
         out.printf("%nTotal %.1f s.%n", seconds(t0));
     }
