@@ -147,7 +147,7 @@ final class PeerClient implements AutoCloseable {
                 TimeUnit.NANOSECONDS);
         Context previous = call.attach();
         try {
-            return receive(r, dst, taken, probe);
+            return receive(r, dst, taken);
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
             if (code == Status.Code.DEADLINE_EXCEEDED || late.get()) {
@@ -166,16 +166,12 @@ final class PeerClient implements AutoCloseable {
         }
     }
 
-    private Outcome receive(PageRequest r, ByteBuffer dst, AtomicBoolean taken, boolean probe) {
+    private Outcome receive(PageRequest r, ByteBuffer dst, AtomicBoolean taken) {
         List<ByteString> chunks = new ArrayList<>(1);
         long received = 0;
         int crc;
         Iterator<PageChunk> answer =
-                // a probe waits (within the take deadline) for the connection its reset backoff starts, rather
-                // than failing at once on a channel still in transient failure
-                (probe ? stub.withWaitForReady() : stub)
-                        .withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS)
-                        .readPage(r);
+                stub.withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS).readPage(r);
         while (true) {
             if (!answer.hasNext()) {
                 errors.increment(); // the stream ended without its last chunk
