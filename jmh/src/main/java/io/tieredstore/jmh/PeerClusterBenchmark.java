@@ -45,7 +45,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Three instances reading one working set (4 objects of 8 MiB, in 1 MiB pages, each instance in its own
+ * Three instances reading one working set (4 objects of 2 MiB, in 64 KiB pages, each instance in its own
  * order, all at once) behind the {@code standard} latency profile, as a cluster of peers or as three
  * independent stores: the time, and the origin GETs and bytes (aux counters, per operation). Then a fourth
  * instance reading the same set once the three are warm: joining the cluster, or alone.
@@ -56,12 +56,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2)
-@Measurement(iterations = 5)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
 @Fork(1)
 public class PeerClusterBenchmark {
     private static final int OBJECTS = 4;
-    private static final int OBJECT_BYTES = 8 << 20;
+    private static final int OBJECT_BYTES = 2 << 20;
     private static final int PAGE = TieredStore.DEFAULT_PAGE_SIZE;
 
     /** Peers or independent stores. */
@@ -84,8 +84,8 @@ public class PeerClusterBenchmark {
         /** GETs (whole and ranged) that reached S3. */
         public long originGets;
 
-        /** Response bytes S3 sent. */
-        public long originMiB;
+        /** Response bytes S3 sent, in KiB. */
+        public long originKiB;
 
         /** Reads that fell back to S3 because a peer failed. */
         public long fallbacks;
@@ -195,7 +195,7 @@ public class PeerClusterBenchmark {
     private void count(Origin origin) {
         OriginCounters c = proxy.counters();
         origin.originGets += c.requests(S3Operation.GET) + c.requests(S3Operation.RANGED_GET);
-        origin.originMiB += c.totalResponseBytes() >> 20;
+        origin.originKiB += c.totalResponseBytes() >> 10;
         for (PeerTier p : peers) {
             for (PeerStats.Peer s : p.stats().peers()) {
                 origin.fallbacks += s.fallbacks();
