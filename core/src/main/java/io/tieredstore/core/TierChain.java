@@ -67,19 +67,41 @@ final class TierChain implements AutoCloseable {
      * the remote tier.
      */
     boolean read(ObjectVersion version, PageKey key, int pageLength, int from, ByteBuffer target, boolean localOnly) {
-        int asked = localOnly ? locals : tiers.size();
-        if (asked == 0) {
-            return false;
+        int hitAt = read(version, key, pageLength, from, target, localOnly ? locals : tiers.size(), true);
+        return hitAt >= 0;
+    }
+
+    /**
+     * As a local-only {@link #read}, but counts nothing: returns the index of the tier that had the page, or -1,
+     * so that the caller counts the reads with {@link #countRead} once it knows it keeps them.
+     */
+    int readUncounted(ObjectVersion version, PageKey key, int pageLength, int from, ByteBuffer target) {
+        return read(version, key, pageLength, from, target, locals, false);
+    }
+
+    /** Counts a read that found its page in tier {@code hitAt}: a miss in every faster tier, a hit there. */
+    void countRead(int hitAt) {
+        for (int i = 0; i < hitAt; i++) {
+            counters.tierRead(i, false);
         }
-        if (readTier(0, version, key, from, target)) {
-            return true;
+        counters.tierRead(hitAt, true);
+    }
+
+    /** The index of the first of the {@code asked} tiers that has the page, or -1; counts each read if asked to. */
+    private int read(
+            ObjectVersion version, PageKey key, int pageLength, int from, ByteBuffer target, int asked, boolean count) {
+        if (asked == 0) {
+            return -1;
+        }
+        if (readTier(0, version, key, from, target, count)) {
+            return 0;
         }
         if (asked == 1) {
-            return false;
+            return -1;
         }
         ByteBuffer page = ByteBuffer.allocate(pageLength); // one for every slower tier: a miss leaves it untouched
         for (int i = 1; i < asked; i++) {
-            if (readTier(i, version, key, 0, page)) {
+            if (readTier(i, version, key, 0, page, count)) {
                 page.clear();
                 int upTo = i < locals ? i : remoteCopies();
                 for (int j = 0; j < upTo; j++) {
@@ -87,10 +109,10 @@ final class TierChain implements AutoCloseable {
                 }
                 target.put(target.position(), page, from, target.remaining());
                 target.position(target.limit());
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     /** How many local tiers a remote hit is copied into: the first, if the remote tier keeps local copies. */
@@ -187,7 +209,7 @@ final class TierChain implements AutoCloseable {
         }
     }
 
-    private boolean readTier(int index, ObjectVersion version, PageKey key, int from, ByteBuffer dst) {
+    private boolean readTier(int index, ObjectVersion version, PageKey key, int from, ByteBuffer dst, boolean count) {
         Tier tier = tiers.get(index);
         RemoteTier r = remote;
         int position = dst.position();
@@ -199,7 +221,9 @@ final class TierChain implements AutoCloseable {
             dst.position(position); // a tier that failed part way may have moved it
             hit = false;
         }
-        counters.tierRead(index, hit);
+        if (count) {
+            counters.tierRead(index, hit);
+        }
         return hit;
     }
 

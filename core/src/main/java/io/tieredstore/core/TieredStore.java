@@ -247,6 +247,42 @@ public final class TieredStore implements AutoCloseable {
     }
 
     /**
+     * Reads exactly {@code dst.remaining()} bytes of {@code version} from {@code offset} into {@code dst} only if
+     * every page of the range is in this instance's own tiers now: never asks the origin or a peer, and waits for
+     * nothing. Returns whether it read them; if not, the position of {@code dst} is unchanged (some of its bytes
+     * may be written) and nothing is counted, so that the read that follows (e.g. {@link #readFullyLocal}) counts
+     * the range once. How an owner answers a peer's
+     * request for a page it holds without leaving the network thread.
+     *
+     * @throws IndexOutOfBoundsException if the range is not within the object
+     */
+    public boolean readFullyIfLocal(ObjectVersion version, long offset, ByteBuffer dst) {
+        ensureOpen();
+        if (offset < 0 || offset > version.length() - dst.remaining()) {
+            throw new IndexOutOfBoundsException(
+                    "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
+        }
+        if (!dst.hasRemaining()) {
+            return true;
+        }
+        int base = dst.position();
+        PageSpan span = new PageSpan(version, pageSize, offset, dst.remaining());
+        int[] hitAt = new int[span.pages()];
+        for (int i = 0; i < span.pages(); i++) {
+            ByteBuffer target = dst.slice(base + span.at(i), span.length(i));
+            hitAt[i] = chain.readUncounted(version, span.key(i), span.pageLength(i), span.from(i), target);
+            if (hitAt[i] < 0) {
+                return false; // the caller reads the range again, over what was copied so far
+            }
+        }
+        for (int h : hitAt) {
+            chain.countRead(h);
+        }
+        dst.position(dst.limit());
+        return true;
+    }
+
+    /**
      * A stream of {@code length} bytes of {@code version} from {@code offset} (clamped to the object's end).
      * It reads ahead one chunk of pages while the caller consumes the current one, starting with one page
      * so that the first bytes come as soon as the first page does; memory held is at most two chunks of
