@@ -11,12 +11,17 @@ import io.tieredstore.peers.proto.PageChunk;
 import io.tieredstore.peers.proto.PageRequest;
 import io.tieredstore.peers.proto.PeerPagesGrpc;
 import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
  * The owner's side: answers a page request from the store's local tiers, or fills the page from the origin
- * with the version the requester named, through {@link TieredStore#readFullyLocal}. That read never asks a
+ * with the version the requester named, through {@link TieredStore#readFullyLocal}. It runs on gRPC's transport
+ * thread: a page the local tiers hold is answered there at once, in one message ({@link
+ * TieredStore#readFullyIfLocal}); a miss is first acknowledged (an empty chunk, which ends the requester's take
+ * deadline) and then filled on the fill executor, so that no origin read ever blocks the transport. That read never asks a
  * peer, so a request travels one hop at most; and the store's singleflight joins concurrent requests for one
  * page, from any number of instances, into one origin read.
  *
@@ -28,14 +33,16 @@ import java.util.function.LongSupplier;
 final class PageService extends PeerPagesGrpc.PeerPagesImplBase {
     private final TieredStore store;
     private final LongSupplier epoch;
+    private final Executor fills;
     private final LongAdder served = new LongAdder();
     private final LongAdder servedBytes = new LongAdder();
     private final LongAdder refusedHops = new LongAdder();
     private final LongAdder epochMismatches = new LongAdder();
 
-    PageService(TieredStore store, LongSupplier epoch) {
+    PageService(TieredStore store, LongSupplier epoch, Executor fills) {
         this.store = store;
         this.epoch = epoch;
+        this.fills = fills;
     }
 
     @Override
@@ -69,12 +76,35 @@ final class PageService extends PeerPagesGrpc.PeerPagesImplBase {
         if (r.getEpoch() != epoch.getAsLong()) {
             epochMismatches.increment();
         }
-        out.onNext(PageChunk.getDefaultInstance()); // taken: the requester's short deadline ends here
         ObjectVersion version = new ObjectVersion(
                 new ObjectId(r.getOrigin(), r.getBucket(), r.getKey()), r.getVersion(), r.getObjectLength());
         ByteBuffer bytes = ByteBuffer.allocate(r.getLength());
         try {
-            store.readFullyLocal(version, offset, bytes);
+            if (store.readFullyIfLocal(version, offset, bytes)) {
+                send(r, bytes, out); // a hit: answered here, on the transport thread, in one message
+                return;
+            }
+        } catch (IllegalStateException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("store closed").asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            out.onError(
+                    Status.ABORTED.withDescription("local read failed: " + e).asRuntimeException());
+            return;
+        }
+        out.onNext(PageChunk.getDefaultInstance()); // taken: the requester's short deadline ends here
+        try {
+            fills.execute(() -> fill(r, version, offset, bytes, out));
+        } catch (RejectedExecutionException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("store closing").asRuntimeException());
+        }
+    }
+
+    /** A miss: fills from the origin (or a local tier that has the page by now), on the fill executor. */
+    private void fill(
+            PageRequest r, ObjectVersion version, long offset, ByteBuffer bytes, StreamObserver<PageChunk> out) {
+        try {
+            store.readFullyLocal(version, offset, bytes.clear());
         } catch (ObjectChangedException e) {
             out.onError(Status.NOT_FOUND.withDescription("version changed").asRuntimeException());
             return;
@@ -86,6 +116,11 @@ final class PageService extends PeerPagesGrpc.PeerPagesImplBase {
                     Status.ABORTED.withDescription("origin read failed: " + e).asRuntimeException());
             return;
         }
+        send(r, bytes, out);
+    }
+
+    /** Sends {@code bytes} (filled, position at the end) in chunks, the last with the CRC, and completes. */
+    private void send(PageRequest r, ByteBuffer bytes, StreamObserver<PageChunk> out) {
         bytes.flip();
         int crc = PeerCodec.crc(r, bytes);
         // The buffer is this call's own and never written again, so chunks may wrap it without a copy.

@@ -96,7 +96,7 @@ public final class PeerTier implements RemoteTier {
     /** Default interval between checks of the TLS files for a rotated certificate. */
     public static final long DEFAULT_TLS_RELOAD_SECONDS = 60;
 
-    /** Default threads answering other instances' requests. */
+    /** Default threads filling the pages other instances ask for that this one does not hold yet. */
     public static final int DEFAULT_SERVER_THREADS = 16;
 
     /** How long close() lets requests in flight finish. */
@@ -220,12 +220,12 @@ public final class PeerTier implements RemoteTier {
         }
         ExecutorService executor =
                 Executors.newFixedThreadPool(serverThreads, new DaemonThreads("tieredstore-peer-server"));
-        PageService s = new PageService(store, () -> route.view().epoch());
+        PageService s = new PageService(store, () -> route.view().epoch(), executor);
         try {
             ServerCredentials credentials =
                     tls == null ? InsecureServerCredentials.create() : tls.server(this::isMember);
             Server started = NettyServerBuilder.forAddress(listen, credentials)
-                    .executor(executor)
+                    .directExecutor() // PageService answers hits inline and hands misses to the executor
                     .addService(s)
                     .build()
                     .start();
@@ -599,7 +599,10 @@ public final class PeerTier implements RemoteTier {
             return this;
         }
 
-        /** Threads answering peers' requests (default {@value #DEFAULT_SERVER_THREADS}). */
+        /**
+         * Threads filling pages that peers ask for and this instance does not hold (default {@value
+         * #DEFAULT_SERVER_THREADS}); a page it holds is answered on gRPC's transport thread.
+         */
         @CanIgnoreReturnValue
         public Builder serverThreads(int threads) {
             if (threads <= 0) {
