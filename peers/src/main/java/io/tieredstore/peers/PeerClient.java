@@ -2,32 +2,31 @@ package io.tieredstore.peers;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ChannelCredentials;
-import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.tieredstore.core.Ticker;
 import io.tieredstore.peers.proto.PageChunk;
 import io.tieredstore.peers.proto.PageRequest;
 import io.tieredstore.peers.proto.PeerPagesGrpc;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The requester's side of one peer: its channel, breaker, in-flight bound and counters.
  *
  * <p>A read sends one request and collects the answer's chunks. Two deadlines: the owner must take the request
- * (its first, empty chunk) within the short one, or the call is cancelled; the bytes must follow within the
- * fill deadline, which leaves the owner time to read the origin. A cancelled or failed call ends at once on
+ * (its first message: the empty chunk of a miss, or a hit's data) within the short one, or the call is
+ * cancelled; the bytes must follow within the fill deadline, which leaves the owner time to read the origin. A cancelled or failed call ends at once on
  * both sides. Only once the last chunk's checksum verifies are the bytes copied into the caller's buffer (one
  * copy), so a failed or corrupt answer leaves it untouched. Every failure is a miss: the store then reads the origin, which is the fallback counted.
  *
@@ -48,14 +47,13 @@ final class PeerClient implements AutoCloseable {
     private final String id;
     private final String address;
     private final ManagedChannel channel;
-    private final PeerPagesGrpc.PeerPagesBlockingStub stub;
+    private final PeerPagesGrpc.PeerPagesStub stub;
     private final Breaker breaker;
     private final Semaphore inFlight;
     private final long deadlineNanos;
     private final long firstContactNanos;
     private volatile boolean answered; // since its channel last failed: until then a request opens a connection
     private final long fillDeadlineNanos;
-    private final ScheduledExecutorService timers;
     private final LongAdder requests = new LongAdder();
     private final LongAdder hits = new LongAdder();
     private final LongAdder bytes = new LongAdder();
@@ -64,25 +62,19 @@ final class PeerClient implements AutoCloseable {
     private final LongAdder corrupt = new LongAdder();
     private final LongAdder shed = new LongAdder();
 
-    PeerClient(
-            String id,
-            String address,
-            ChannelCredentials credentials,
-            PeerTier.Settings settings,
-            Ticker ticker,
-            ScheduledExecutorService timers) {
+    PeerClient(String id, String address, ChannelCredentials credentials, PeerTier.Settings settings, Ticker ticker) {
         this.id = id;
         this.address = address;
         this.channel = NettyChannelBuilder.forTarget(address, credentials)
                 .maxInboundMessageSize(PeerCodec.MAX_CHUNK + (64 << 10))
+                .directExecutor() // callbacks only queue what arrived: no executor between transport and reader
                 .build();
-        this.stub = PeerPagesGrpc.newBlockingStub(channel);
+        this.stub = PeerPagesGrpc.newStub(channel);
         this.breaker = new Breaker(ticker, settings.breakerBaseNanos(), settings.breakerMaxNanos());
         this.inFlight = new Semaphore(settings.maxInFlightPerPeer());
         this.deadlineNanos = settings.deadlineNanos();
         this.firstContactNanos = settings.firstContactDeadlineNanos();
         this.fillDeadlineNanos = settings.fillDeadlineNanos();
-        this.timers = timers;
         channel.getState(true); // connect now, not on the first read
     }
 
@@ -133,24 +125,20 @@ final class PeerClient implements AutoCloseable {
     }
 
     private Outcome exchange(PageRequest r, ByteBuffer dst, boolean probe) {
-        Context.CancellableContext call = Context.current().withCancellation();
-        AtomicBoolean taken = new AtomicBoolean();
-        AtomicBoolean late = new AtomicBoolean();
-        ScheduledFuture<?> timer = timers.schedule(
-                () -> {
-                    if (!taken.get()) {
-                        late.set(true);
-                        call.cancel(null); // not taken within the deadline: the blocked read below ends now
-                    }
-                },
-                probe || !answered ? firstContactNanos : deadlineNanos,
-                TimeUnit.NANOSECONDS);
-        Context previous = call.attach();
+        Answer answer = new Answer();
+        stub.withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS).readPage(r, answer);
+        long start = System.nanoTime();
         try {
-            return receive(r, dst, taken);
+            // the first message (the empty "taken" chunk, or a hit's data) within the take deadline
+            Object first = answer.next(probe || !answered ? firstContactNanos : deadlineNanos);
+            if (first == null) {
+                deadlines.increment();
+                return Outcome.DEADLINE;
+            }
+            return receive(r, dst, first, answer, start);
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
-            if (code == Status.Code.DEADLINE_EXCEEDED || late.get()) {
+            if (code == Status.Code.DEADLINE_EXCEEDED) {
                 deadlines.increment();
                 return Outcome.DEADLINE;
             }
@@ -159,26 +147,31 @@ final class PeerClient implements AutoCloseable {
             }
             errors.increment();
             return Outcome.ERROR;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            errors.increment();
+            return Outcome.ERROR;
         } finally {
-            call.detach(previous);
-            timer.cancel(false);
-            call.cancel(null); // ends the call if it is still open (an answer cut short); a no-op once it completed
+            answer.cancel(); // ends the call if it is still open (late, or cut short); a no-op once it completed
         }
     }
 
-    private Outcome receive(PageRequest r, ByteBuffer dst, AtomicBoolean taken) {
+    private Outcome receive(PageRequest r, ByteBuffer dst, Object first, Answer answer, long start)
+            throws InterruptedException {
         List<ByteString> chunks = new ArrayList<>(1);
         long received = 0;
         int crc;
-        Iterator<PageChunk> answer =
-                stub.withDeadlineAfter(fillDeadlineNanos, TimeUnit.NANOSECONDS).readPage(r);
+        Object next = first;
         while (true) {
-            if (!answer.hasNext()) {
+            if (next == null) { // the fill deadline passed (gRPC ends the call too)
+                deadlines.increment();
+                return Outcome.DEADLINE;
+            }
+            if (next == Answer.END) {
                 errors.increment(); // the stream ended without its last chunk
                 return Outcome.ERROR;
             }
-            PageChunk c = answer.next();
-            taken.set(true);
+            PageChunk c = (PageChunk) next;
             received += c.getData().size();
             if (received > r.getLength()) {
                 corrupt.increment();
@@ -189,6 +182,7 @@ final class PeerClient implements AutoCloseable {
                 crc = c.getCrc32C();
                 break;
             }
+            next = answer.next(fillDeadlineNanos - (System.nanoTime() - start));
         }
         if (received != r.getLength() || PeerCodec.crc(r, chunks) != crc) {
             corrupt.increment();
@@ -200,6 +194,58 @@ final class PeerClient implements AutoCloseable {
         hits.increment();
         bytes.add(received);
         return Outcome.HIT;
+    }
+
+    /**
+     * One call's answer as the transport delivers it (on its own thread: the channel runs callbacks directly),
+     * handed to the waiting reader through a queue: chunks, then {@link #END} or the failure. The reader waits with
+     * a timeout on the queue itself, so a deadline costs no timer task and no other thread's wake-up.
+     */
+    private static final class Answer implements ClientResponseObserver<PageRequest, PageChunk> {
+        static final Object END = new Object();
+
+        private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        private volatile @Nullable ClientCallStreamObserver<PageRequest> call;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<PageRequest> requestStream) {
+            this.call = requestStream;
+        }
+
+        @Override
+        public void onNext(PageChunk chunk) {
+            queue.add(chunk);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            queue.add(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            queue.add(END);
+        }
+
+        /** The next chunk or {@link #END}, or null if none came within {@code nanos}; throws the call's failure. */
+        @Nullable
+        Object next(long nanos) throws InterruptedException {
+            Object o = queue.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+            if (o instanceof StatusRuntimeException e) {
+                throw e;
+            }
+            if (o instanceof Throwable t) {
+                throw Status.fromThrowable(t).asRuntimeException();
+            }
+            return o;
+        }
+
+        void cancel() {
+            ClientCallStreamObserver<PageRequest> c = call;
+            if (c != null) {
+                c.cancel("the reader is done with this answer", null); // a no-op once the call completed
+            }
+        }
     }
 
     PeerStats.Peer stats() {

@@ -118,8 +118,7 @@ public final class PeerTier implements RemoteTier {
     private final int serverThreads;
     private final @Nullable PeerTls tls;
     private final Map<String, PeerClient> clients = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timers =
-            Executors.newSingleThreadScheduledExecutor(new DaemonThreads("tieredstore-peer-deadlines"));
+    private final @Nullable ScheduledExecutorService timers; // re-reads the TLS files; none in plaintext
     private volatile Route route;
     private volatile boolean closed;
     private Membership.@Nullable Subscription subscription;
@@ -158,11 +157,19 @@ public final class PeerTier implements RemoteTier {
         this.serverThreads = b.serverThreads;
         this.route = buildRoute(new MembershipView(0, List.of())); // the membership's view once attached
         PeerTls.Files files = b.tlsFiles;
-        try {
-            this.tls = files == null ? null : PeerTls.open(files, b.tlsReload, timers);
-        } catch (RuntimeException e) {
-            timers.shutdownNow();
-            throw e;
+        if (files == null) {
+            this.timers = null;
+            this.tls = null;
+        } else {
+            ScheduledExecutorService t =
+                    Executors.newSingleThreadScheduledExecutor(new DaemonThreads("tieredstore-peer-tls"));
+            try {
+                this.tls = PeerTls.open(files, b.tlsReload, t);
+            } catch (RuntimeException e) {
+                t.shutdownNow();
+                throw e;
+            }
+            this.timers = t;
         }
     }
 
@@ -304,7 +311,7 @@ public final class PeerTier implements RemoteTier {
 
     private PeerClient newClient(Member m) {
         ChannelCredentials credentials = tls == null ? InsecureChannelCredentials.create() : tls.channel(m.id());
-        return new PeerClient(m.id(), m.address(), credentials, settings, ticker, timers);
+        return new PeerClient(m.id(), m.address(), credentials, settings, ticker);
     }
 
     /** Whether {@code id} is in the current view (in any state): the requesters an owner answers over TLS. */
@@ -451,7 +458,9 @@ public final class PeerTier implements RemoteTier {
         if (tls != null) {
             tls.close();
         }
-        timers.shutdownNow();
+        if (timers != null) {
+            timers.shutdownNow();
+        }
     }
 
     /** Builds a {@link PeerTier}; every setter validates its argument. */
