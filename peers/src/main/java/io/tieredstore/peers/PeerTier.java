@@ -546,7 +546,7 @@ public final class PeerTier implements RemoteTier {
         }
 
         /**
-         * How long a peer may take to take a request (its first, empty answer) before the store reads the origin
+         * How long a peer may take to take a request (its first message) before the store reads the origin
          * instead (default {@value #DEFAULT_DEADLINE_MILLIS} ms).
          */
         @CanIgnoreReturnValue
