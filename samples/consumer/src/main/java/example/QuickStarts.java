@@ -2,18 +2,24 @@ package example;
 
 import io.tieredstore.core.ConsistencyPolicy;
 import io.tieredstore.core.TieredStore;
+import io.tieredstore.hashing.Member;
+import io.tieredstore.hashing.StaticMembership;
 import io.tieredstore.pagestore.LocalPageStore;
 import io.tieredstore.pagestore.MemoryTier;
 import io.tieredstore.parquetlookup.LookupResult;
 import io.tieredstore.parquetlookup.ParquetLookup;
 import io.tieredstore.parquetlookup.Row;
 import io.tieredstore.parquetlookup.proto.LookupResultMessage;
+import io.tieredstore.peers.PeerTier;
 import io.tieredstore.s3.CachingS3Client;
 import io.tieredstore.s3.S3Origin;
 import io.tieredstore.testfixtures.S3Endpoint;
 import io.tieredstore.testfixtures.parquet.ParquetTable.Column;
 import io.tieredstore.testfixtures.parquet.ParquetTable.ColumnType;
 import io.tieredstore.testfixtures.parquet.ParquetTable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +28,8 @@ import java.util.List;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The README's two quick starts, as a user's project runs them: the caching S3Client, then Parquet point lookups.
+ * The README's three quick starts, as a user's project runs them: the caching S3Client, Parquet point lookups,
+ * and peers (two instances on loopback, the second reading pages from the first).
  * S3 is the test fixtures' in-process endpoint; every result is checked, and the last line says so.
  *
  * <p>The blocks between "README quick start" markers are the README's code, character for character
@@ -98,9 +105,60 @@ public final class QuickStarts {
         check(LookupResult.fromProto(LookupResultMessage.parseFrom(wire)).equals(r), "the protobuf form");
         users.close();
         store.close();
+
+        // two instances in this JVM, on loopback ports of their own; the quick start builds the first
+        int port0 = freePort();
+        int port1 = freePort();
+        String cache0Address = "127.0.0.1:" + port0;
+        String cache1Address = "127.0.0.1:" + port1;
+        InetSocketAddress listenAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), port0);
+
+        // README quick start: peers
+        StaticMembership members = StaticMembership.of(                  // or ZooKeeperMembership, KubernetesMembership
+                Member.serving("cache-0", cache0Address),                // stable ids; addresses "host:port"
+                Member.serving("cache-1", cache1Address));
+        PeerTier peers = PeerTier.builder()
+                .membership(members)
+                .self("cache-0")                                         // this instance's id
+                .listen(listenAddress)                                   // e.g. new InetSocketAddress(7070)
+                .plaintext()                                             // or .mutualTls(chain, key, trustedCas)
+                .build();
+        TieredStore peered = TieredStore.builder()
+                .origin(S3Origin.create(s3))
+                .tier(MemoryTier.builder().capacity(1L << 30).build())
+                .peers(peers)                                            // after the local tiers; serves once built
+                .build();
+        // end of README quick start
+
+        TieredStore other = TieredStore.builder()
+                .origin(S3Origin.create(s3))
+                .tier(MemoryTier.builder().capacity(1L << 30).build())
+                .peers(PeerTier.builder()
+                        .membership(StaticMembership.of(
+                                Member.serving("cache-0", cache0Address), Member.serving("cache-1", cache1Address)))
+                        .self("cache-1")
+                        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port1))
+                        .plaintext()
+                        .build())
+                .build();
+        // each learns the version first (a cold GET that learns it reads S3 itself), then reads the first MiB
+        String firstMiB = "bytes=0-1048575";
+        byte[] expected = s3.getObjectAsBytes(b -> b.bucket("lake").key("tables/part-0.parquet").range(firstMiB))
+                .asByteArray();
+        for (TieredStore instance : List.of(peered, other)) {
+            S3Client client = CachingS3Client.create(instance, S3Origin.create(s3));
+            client.headObject(b -> b.bucket("lake").key("tables/part-0.parquet"));
+            byte[] got = client.getObjectAsBytes(b -> b.bucket("lake").key("tables/part-0.parquet").range(firstMiB))
+                    .asByteArray();
+            check(Arrays.equals(expected, got), "the first MiB read through a peered instance");
+        }
+        long fromPeers = peers.stats().served();
+        check(fromPeers > 0, "the second instance asked the first for none of its pages: " + peers.stats());
+        other.close();
+        peered.close();
         System.out.printf(
-                "consumer: quick starts OK (footer %d bytes, second read from memory; id 42 -> %s)%n",
-                footer.length, r.rows().get(0).values());
+                "consumer: quick starts OK (footer %d bytes, second read from memory; id 42 -> %s; %d pages from a peer)%n",
+                footer.length, r.rows().get(0).values(), fromPeers);
     }
 
     /** The rows the table holds for {@code key}: values of {@code columns}, in file order. */
@@ -114,6 +172,12 @@ public final class QuickStarts {
             rows.add(new Row("tables/users/part-0.parquet", row, values));
         }
         return rows;
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     private static void check(boolean ok, String what) {

@@ -21,7 +21,12 @@ class ReadmeQuickStartsTest {
     private static final Path CONSUMER = ROOT.resolve("samples/consumer/src/main/java/example/QuickStarts.java");
 
     @ParameterizedTest
-    @ValueSource(strings = {"## Quick start: a caching S3Client", "## Quick start: Parquet point lookups"})
+    @ValueSource(
+            strings = {
+                "## Quick start: a caching S3Client",
+                "## Quick start: Parquet point lookups",
+                "## Quick start: peers"
+            })
     void quickStartIsWhatTheConsumerRuns(String heading) throws IOException {
         List<String> block = javaBlockUnder(heading);
         List<String> consumer = stripped(Files.readAllLines(CONSUMER));
