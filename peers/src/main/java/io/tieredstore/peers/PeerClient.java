@@ -167,7 +167,7 @@ final class PeerClient implements AutoCloseable {
                 deadlines.increment();
                 return Outcome.DEADLINE;
             }
-            if (next == Answer.END) {
+            if (next instanceof Answer.End) {
                 errors.increment(); // the stream ended without its last chunk
                 return Outcome.ERROR;
             }
@@ -198,11 +198,14 @@ final class PeerClient implements AutoCloseable {
 
     /**
      * One call's answer as the transport delivers it (on its own thread: the channel runs callbacks directly),
-     * handed to the waiting reader through a queue: chunks, then {@link #END} or the failure. The reader waits with
+     * handed to the waiting reader through a queue: chunks, then {@link End#END} or the failure. The reader waits with
      * a timeout on the queue itself, so a deadline costs no timer task and no other thread's wake-up.
      */
     private static final class Answer implements ClientResponseObserver<PageRequest, PageChunk> {
-        static final Object END = new Object();
+        /** The stream ended. */
+        enum End {
+            END
+        }
 
         private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         private volatile @Nullable ClientCallStreamObserver<PageRequest> call;
@@ -224,10 +227,10 @@ final class PeerClient implements AutoCloseable {
 
         @Override
         public void onCompleted() {
-            queue.add(END);
+            queue.add(End.END);
         }
 
-        /** The next chunk or {@link #END}, or null if none came within {@code nanos}; throws the call's failure. */
+        /** The next chunk or {@link End#END}, or null if none came within {@code nanos}; throws the call's failure. */
         @Nullable
         Object next(long nanos) throws InterruptedException {
             Object o = queue.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
