@@ -60,8 +60,9 @@ final class ClusterDemo {
                     String.format(Locale.ROOT, "%.2f", r.seconds()));
         }
         out.printf(
-                "  peers: each page read from S3 once for the whole cluster (%.1fx fewer S3 GETs), the others served"
-                        + " from its owner's memory; every read checked equal to S3's bytes%n",
+                "  peers: %.1fx fewer S3 GETs: a page read from S3 by its owner is served to the others from the owner's"
+                        + " memory (each instance's first read still learns the version from S3 itself); every read"
+                        + " checked equal to S3's bytes%n",
                 alone.gets() / (double) Math.max(1, peers.gets()));
     }
 
