@@ -211,6 +211,14 @@ public final class TieredStore implements AutoCloseable {
         return missingCount;
     }
 
+    /** Throws if {@code length} bytes from {@code offset} are not all within {@code version}. */
+    private static void checkRange(ObjectVersion version, long offset, long length) {
+        if (offset < 0 || offset > version.length() - length) {
+            throw new IndexOutOfBoundsException(
+                    "range " + offset + "+" + length + " outside [0, " + version.length() + "]");
+        }
+    }
+
     /**
      * Reads exactly {@code dst.remaining()} bytes of {@code version} from {@code offset} into {@code dst}, and
      * returns how many of the range's pages came from the origin, fetched by this read or by another read in
@@ -222,10 +230,7 @@ public final class TieredStore implements AutoCloseable {
     @CanIgnoreReturnValue
     public int readFully(ObjectVersion version, long offset, ByteBuffer dst) {
         ensureOpen();
-        if (offset < 0 || offset > version.length() - dst.remaining()) {
-            throw new IndexOutOfBoundsException(
-                    "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
-        }
+        checkRange(version, offset, dst.remaining());
         return dst.hasRemaining() ? readPages(version, offset, dst.remaining(), dst, false) : 0;
     }
 
@@ -239,10 +244,7 @@ public final class TieredStore implements AutoCloseable {
     @CanIgnoreReturnValue
     public int readFullyLocal(ObjectVersion version, long offset, ByteBuffer dst) {
         ensureOpen();
-        if (offset < 0 || offset > version.length() - dst.remaining()) {
-            throw new IndexOutOfBoundsException(
-                    "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
-        }
+        checkRange(version, offset, dst.remaining());
         return dst.hasRemaining() ? readPages(version, offset, dst.remaining(), dst, true) : 0;
     }
 
@@ -258,10 +260,7 @@ public final class TieredStore implements AutoCloseable {
      */
     public boolean readFullyIfLocal(ObjectVersion version, long offset, ByteBuffer dst) {
         ensureOpen();
-        if (offset < 0 || offset > version.length() - dst.remaining()) {
-            throw new IndexOutOfBoundsException(
-                    "range " + offset + "+" + dst.remaining() + " outside [0, " + version.length() + "]");
-        }
+        checkRange(version, offset, dst.remaining());
         if (!dst.hasRemaining()) {
             return true;
         }

@@ -2,6 +2,7 @@ package io.tieredstore.peers;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.tieredstore.core.ObjectChangedException;
 import io.tieredstore.core.ObjectId;
@@ -84,12 +85,8 @@ final class PageService extends PeerPagesGrpc.PeerPagesImplBase {
                 send(r, bytes, out); // a hit: answered here, on the transport thread, in one message
                 return;
             }
-        } catch (IllegalStateException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("store closed").asRuntimeException());
-            return;
         } catch (RuntimeException e) {
-            out.onError(
-                    Status.ABORTED.withDescription("local read failed: " + e).asRuntimeException());
+            out.onError(failure(e, "local read failed: "));
             return;
         }
         out.onNext(PageChunk.getDefaultInstance()); // taken: the requester's short deadline ends here
@@ -105,18 +102,22 @@ final class PageService extends PeerPagesGrpc.PeerPagesImplBase {
             PageRequest r, ObjectVersion version, long offset, ByteBuffer bytes, StreamObserver<PageChunk> out) {
         try {
             store.readFullyLocal(version, offset, bytes.clear());
-        } catch (ObjectChangedException e) {
-            out.onError(Status.NOT_FOUND.withDescription("version changed").asRuntimeException());
-            return;
-        } catch (IllegalStateException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("store closed").asRuntimeException());
-            return;
         } catch (RuntimeException e) {
-            out.onError(
-                    Status.ABORTED.withDescription("origin read failed: " + e).asRuntimeException());
+            out.onError(failure(e, "origin read failed: "));
             return;
         }
         send(r, bytes, out);
+    }
+
+    /** The status a failed read answers: the version gone, the store closed, or any other failure ({@code what}). */
+    private static StatusRuntimeException failure(RuntimeException e, String what) {
+        if (e instanceof ObjectChangedException) {
+            return Status.NOT_FOUND.withDescription("version changed").asRuntimeException();
+        }
+        if (e instanceof IllegalStateException) {
+            return Status.UNAVAILABLE.withDescription("store closed").asRuntimeException();
+        }
+        return Status.ABORTED.withDescription(what + e).asRuntimeException();
     }
 
     /** Sends {@code bytes} (filled, position at the end) in chunks, the last with the CRC, and completes. */
